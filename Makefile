@@ -1,0 +1,40 @@
+# trialgraph: the two commands a new user needs.
+#   make run    set up, build the graph from the ontology and seeds, and print a first answer
+#   make test   set up (test tools and system packages included) and run the tests
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STORE  ?= trialgraph-store
+
+.PHONY: run test setup test-setup system-deps bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "trialgraph needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.test-installed: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+setup: $(VENV)/.installed
+
+test-setup: $(VENV)/.test-installed system-deps
+
+# Debian packages the tests drive for real (browser, RDF parser, SPARQL server).
+system-deps:
+	@sh .ci/system-deps
+
+run: setup
+	$(BIN)/trialgraph build --store $(STORE)
+	$(BIN)/trialgraph stats --store $(STORE)
+
+test: test-setup
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) $(STORE) build dist *.egg-info

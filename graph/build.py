@@ -1,0 +1,60 @@
+"""``trialgraph build``: the ontology and everything in ``seeds/`` into a store, in one step."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+import pyoxigraph as ox
+
+from graph import paths
+from graph.loader import Loader, LoadSummary
+from graph.readers import rdf
+from graph.store import EmbeddedStore
+from graph.vocab import ONTOLOGY_GRAPH
+
+
+@dataclass
+class BuildSummary:
+    ontology_files: int = 0
+    ontology_quads: int = 0
+    seeds: LoadSummary = field(default_factory=LoadSummary)
+
+    @property
+    def ok(self) -> bool:
+        return self.seeds.ok
+
+
+def ontology_quads(folder: Path | None = None) -> list[ox.Quad]:
+    """Every Turtle file of the ontology folder, in the ontology graph, blank nodes skolemised."""
+    folder = folder or paths.ontology_dir()
+    quads: list[ox.Quad] = []
+    for path in sorted(folder.glob("*.ttl")):
+        quads.extend(rdf.skolemized_quads(path, "turtle", ONTOLOGY_GRAPH))
+    return quads
+
+
+def load_ontology(store: EmbeddedStore, folder: Path | None = None) -> tuple[int, int]:
+    """Replace the ontology graph; returns (files, quads)."""
+    folder = folder or paths.ontology_dir()
+    quads = ontology_quads(folder)
+    store.replace_with_quads([ONTOLOGY_GRAPH], quads)
+    return len(list(folder.glob("*.ttl"))), len(quads)
+
+
+def seed_files(folder: Path | None = None) -> list[Path]:
+    """The seed inputs: every file of ``seeds/`` except documentation."""
+    folder = folder or paths.seeds_dir()
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() not in {".md"})
+
+
+def build(store: EmbeddedStore, *, err: TextIO | None = None, progress: bool = True) -> BuildSummary:
+    """Load the ontology and the seeds into ``store``."""
+    err = err or sys.stderr
+    summary = BuildSummary()
+    summary.ontology_files, summary.ontology_quads = load_ontology(store)
+    loader = Loader(store, err=err, progress=progress)
+    summary.seeds = loader.load(seed_files())
+    return summary

@@ -1,0 +1,248 @@
+"""The ``trialgraph`` command line.
+
+Data goes to stdout; progress, summaries and errors to stderr. Exit 0 when all went well, 1 for
+bad input or a failed check, 2 for a usage error. :func:`main` takes an argument list and returns
+the exit code, so tests call it directly.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import BinaryIO, Callable, Sequence
+
+import click
+
+from graph import __version__, paths
+from graph.errors import GraphError
+from graph.export import EXPORT_FORMATS, EXTENSIONS, export
+from graph.readers import FORMATS as LOAD_FORMATS
+from graph.readers.rdf import FORMATS as RDF_FORMATS
+from graph.results import SOLUTION_FORMATS, write_result
+from graph.store import EmbeddedStore, open_store
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _store_option(func: Callable) -> Callable:
+    return click.option(
+        "--store",
+        "store",
+        metavar="DIR|memory:|URL",
+        default=None,
+        help=f"Where the graph lives: a directory (default ./{paths.DEFAULT_STORE} or ${paths.STORE_ENV}), "
+        "'memory:', or a SPARQL endpoint URL.",
+    )(func)
+
+
+def _open(store: str | None, *, create: bool) -> EmbeddedStore:
+    handle = open_store(store or paths.default_store(), create=create)
+    if handle.recovered:
+        click.echo(
+            f"note: an interrupted load was rolled back: {len(handle.recovered)} graph(s) it was writing "
+            "were removed; load them again",
+            err=True,
+        )
+    return handle
+
+
+def _stdout() -> BinaryIO:
+    return sys.stdout.buffer
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, prog_name="trialgraph")
+def cli() -> None:
+    """trialgraph: a knowledge graph of clinical trials, the drugs they test, the targets those
+    drugs act on, the conditions they study (MeSH), and their sponsors, sites and investigators.
+
+    \b
+    Start with:
+      trialgraph build                      # ontology + seeds into ./trialgraph-store
+      trialgraph load studies.jsonl         # ClinicalTrials.gov API v2 JSON
+      trialgraph query 'SELECT (COUNT(*) AS ?n) WHERE { ?t a tg:Trial }'
+      trialgraph export -o graph.ttl
+    """
+
+
+@cli.command(context_settings=CONTEXT)
+@_store_option
+def build(store: str | None) -> int:
+    """Load the ontology and everything in seeds/ into the store, and print what was loaded.
+
+    \b
+    Example:
+      trialgraph build
+      trialgraph build --store /data/trials-store
+    """
+    from graph.build import build as run_build
+
+    with _open(store, create=True) as handle:
+        summary = run_build(handle, err=sys.stderr, progress=True)
+    click.echo(f"ontology: {summary.ontology_files} file(s), {summary.ontology_quads:,} quads", err=True)
+    click.echo(f"seeds: {summary.seeds.line()}", err=True)
+    return 0 if summary.ok else 1
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("paths_", metavar="PATH...", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--workers", "-w", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Worker processes that map records to quads.")
+@click.option("--strict", is_flag=True, help="Reject records that have warnings (missing fields, unknown codes).")
+@click.option("--format", "fmt", type=click.Choice(LOAD_FORMATS), default=None,
+              help="Input format (default: detected from each file's content).")
+@_store_option
+def load(paths_: tuple[Path, ...], workers: int, strict: bool, fmt: str | None, store: str | None) -> int:
+    """Load trial records and RDF files (files or directories) into the store.
+
+    Accepts ClinicalTrials.gov API v2 JSON (one study, a page, a JSON array, JSON Lines, a .zip of
+    studies, gzip of any) and RDF (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML). Each trial
+    is one named graph; loading a record again replaces it only if it changed. A bad record is
+    reported (file, NCT id, field) and the rest still loads; the exit code is then 1.
+
+    \b
+    Examples:
+      trialgraph load ctg-studies.json
+      trialgraph load dump/ --workers 2
+      trialgraph load export.nq --store memory:
+    """
+    with _open(store, create=True) as handle:
+        from graph.loader import Loader
+
+        summary = Loader(handle, workers=workers, strict=strict, fmt=fmt, err=sys.stderr).load(list(paths_))
+    click.echo(summary.line(), err=True)
+    return 0 if summary.ok else 1
+
+
+def _read_query(sparql: str | None, file: Path | None) -> str:
+    if file is not None and sparql is not None:
+        raise click.UsageError("give the query either as an argument or with -f, not both")
+    if file is not None:
+        try:
+            return file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise GraphError(f"{file}: cannot read the query ({exc.strerror})") from None
+    if sparql is None:
+        raise click.UsageError("give a SPARQL query as an argument, with -f FILE, or '-' to read stdin")
+    if sparql == "-":
+        return sys.stdin.read()
+    return sparql
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("sparql", required=False)
+@click.option("-f", "--file", "file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read the query from a file.")
+@click.option("--format", "fmt", type=click.Choice([*SOLUTION_FORMATS, *[f for f in RDF_FORMATS if f != "nquads"]]),
+              default="table", show_default=True,
+              help="SELECT/ASK: table, csv, tsv, json (W3C), xml, md. CONSTRUCT/DESCRIBE: an RDF format.")
+@_store_option
+def query(sparql: str | None, file: Path | None, fmt: str, store: str | None) -> int:
+    """Run a SPARQL query over the union of all graphs.
+
+    The prefixes tg:, tgc:, mesh:, meshv:, uniprot:, schema:, skos:, rdfs: ... are predeclared.
+
+    \b
+    Examples:
+      trialgraph query 'SELECT ?t ?title WHERE { ?t tg:briefTitle ?title } LIMIT 5'
+      trialgraph query -f my-question.rq --format csv > answer.csv
+      echo 'ASK { ?t tg:phase tgc:phase-PHASE3 }' | trialgraph query -
+      trialgraph query 'CONSTRUCT WHERE { ?s tg:leadSponsor ?o }' --format turtle
+    """
+    text = _read_query(sparql, file)
+    with _open(store, create=False) as handle:
+        result = handle.query(text)
+        write_result(result, _stdout(), fmt, err=sys.stderr)
+    return 0
+
+
+@cli.command(name="export", context_settings=CONTEXT)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (default: stdout).")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default=None,
+              help="RDF format (default: from the file extension, else turtle).")
+@click.option("--trial", "trials", multiple=True, metavar="NCT", help="Only these trials' graphs (repeatable).")
+@click.option("--graph", "graph_iri", metavar="IRI", default=None, help="Only this named graph.")
+@_store_option
+def export_cmd(output: Path | None, fmt: str | None, trials: tuple[str, ...], graph_iri: str | None,
+               store: str | None) -> int:
+    """Write the graph as RDF: the whole store, some trials, or one named graph.
+
+    N-Quads and TriG keep the named graphs (one per trial record, one per reference source);
+    Turtle, N-Triples, JSON-LD and RDF/XML hold the union graph. Output is sorted, so the same
+    store content always gives the same bytes.
+
+    \b
+    Examples:
+      trialgraph export -o trials.ttl
+      trialgraph export --format nquads > everything.nq
+      trialgraph export --trial NCT05873205 --format turtle
+    """
+    if fmt is None:
+        by_ext = {v: k for k, v in EXTENSIONS.items()}
+        fmt = by_ext.get(output.suffix.lower(), "turtle") if output else "turtle"
+    with _open(store, create=False) as handle:
+        if output is None:
+            export(handle, _stdout(), fmt, trials=list(trials) or None, graph=graph_iri)
+        else:
+            tmp = output.with_name(output.name + ".part")
+            with open(tmp, "wb") as sink:
+                export(handle, sink, fmt, trials=list(trials) or None, graph=graph_iri)
+            tmp.replace(output)
+            click.echo(f"wrote {output} ({output.stat().st_size:,} bytes, {fmt})", err=True)
+    return 0
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@_store_option
+def stats(fmt: str, store: str | None) -> int:
+    """Count what the store holds: trials, drugs, targets, conditions, MeSH links, sponsors,
+    sites, people, triples and named graphs.
+
+    \b
+    Example:
+      trialgraph stats
+      trialgraph stats --format json
+    """
+    from graph.stats import collect
+
+    with _open(store, create=False) as handle:
+        counts = collect(handle)
+    if fmt == "json":
+        click.echo(json.dumps(counts, indent=2))
+    else:
+        width = max(len(k) for k in counts)
+        for key, value in counts.items():
+            click.echo(f"{key.ljust(width)}  {value:>12,}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    try:
+        result = cli.main(args=list(argv) if argv is not None else None, prog_name="trialgraph",
+                          standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.UsageError as exc:
+        exc.show()
+        return 2
+    except click.Abort:
+        click.echo("aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except GraphError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return 1
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader went away (e.g. '| head'); nothing more to say
+        return 0
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,354 @@
+"""Loading: files -> readers -> records -> quads -> store, in batches, optionally in parallel.
+
+Each trial record becomes one named graph. A record whose content is unchanged since the last load
+is left alone (so loading the same input twice leaves exactly the same quads); a changed record
+replaces its graph in one transaction; a bad record is reported and the rest of the batch loads.
+Mapping records to quads is pure and runs in worker processes when ``workers > 1``; the store is
+fed in batches from the main process.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import multiprocessing
+import os
+import sys
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Sequence, TextIO
+
+from graph import iris
+from graph.errors import InputError
+from graph.progress import Progress
+from graph.readers import TRIAL_READERS, detect, rdf
+from graph.readers.base import RawRecord
+from graph.records import Trial
+from graph.store import EmbeddedStore, GraphWrite
+from graph.triples import content_hash, record_quads, trial_quads
+
+#: Records per task sent to a worker, and quads per write to the store.
+CHUNK = 64
+BATCH_QUADS = 250_000
+#: Warnings printed one by one before they are only counted.
+MAX_WARNINGS_SHOWN = 50
+
+
+@dataclass(slots=True)
+class Mapped:
+    """A trial record mapped to the N-Quads of its graph (provenance included)."""
+
+    nct_id: str
+    graph: str
+    nquads: str
+    record_hash: str
+    quads: int
+    warnings: list[str]
+    source: str
+
+
+@dataclass
+class LoadSummary:
+    files: int = 0
+    studies: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    warnings: int = 0
+    quads: int = 0
+    rdf_files: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.rejected == 0 and not self.errors
+
+    def line(self) -> str:
+        rate = self.studies / self.seconds if self.seconds > 0 else 0.0
+        parts = [
+            f"loaded {self.studies:,} studies ({self.new:,} new, {self.changed:,} changed, "
+            f"{self.unchanged:,} unchanged)",
+            f"rejected {self.rejected:,}",
+            f"{self.quads:,} quads written",
+        ]
+        if self.rdf_files:
+            parts.append(f"{self.rdf_files} RDF file(s)")
+        if self.warnings:
+            parts.append(f"{self.warnings:,} warning(s)")
+        parts.append(f"{self.seconds:.1f} s ({rate:,.0f} studies/s)")
+        return ", ".join(parts)
+
+
+def load_time() -> str:
+    """The load time recorded in provenance: now, or ``$SOURCE_DATE_EPOCH`` for reproducible runs."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = (
+        _dt.datetime.fromtimestamp(int(epoch), tz=_dt.timezone.utc)
+        if epoch
+        else _dt.datetime.now(tz=_dt.timezone.utc)
+    )
+    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def map_trial(trial: Trial, loaded_at: str) -> Mapped:
+    """One trial as the full N-Quads of its graph."""
+    content = trial_quads(trial)
+    digest = content_hash(content)
+    provenance = record_quads(trial, record_hash=digest, loaded_at=loaded_at)
+    text = "".join(q.nquad() for q in content) + "".join(q.nquad() for q in provenance)
+    return Mapped(
+        nct_id=trial.nct_id,
+        graph=iris.trial_graph(trial.nct_id),
+        nquads=text,
+        record_hash=digest,
+        quads=len(content) + len(provenance),
+        warnings=trial.warnings,
+        source=trial.source,
+    )
+
+
+def map_raw(raw: RawRecord, loaded_at: str, strict: bool = False) -> list[Mapped | InputError]:
+    """Parse and map one raw record (runs in a worker process)."""
+    out: list[Mapped | InputError] = []
+    for item in TRIAL_READERS[raw.fmt].parse(raw):
+        if isinstance(item, InputError):
+            out.append(item)
+        elif strict and item.warnings:
+            out.append(InputError("; ".join(item.warnings), source=item.source, record=item.nct_id,
+                                  expected="a record without warnings (--strict)"))
+        else:
+            out.append(map_trial(item, loaded_at))
+    return out
+
+
+def _map_chunk(chunk: list[RawRecord], loaded_at: str, strict: bool) -> list[list[Mapped | InputError]]:
+    return [map_raw(raw, loaded_at, strict) for raw in chunk]
+
+
+def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[tuple[Path, bool]]:
+    """Files named directly, and every file under the directories named, in sorted order.
+
+    Each comes with whether the user named it (True) or it was found in a directory (False).
+    """
+    out: list[tuple[Path, bool]] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            out.extend(
+                (p, False) for p in sorted(path.rglob("*")) if p.is_file() and not p.name.startswith(".")
+            )
+        elif path.exists():
+            out.append((path, True))
+        else:
+            raise InputError("no such file or directory", source=str(given), expected="a file or directory to load")
+    return out
+
+
+class Loader:
+    """Loads files into a store and reports what happened on ``err``."""
+
+    def __init__(
+        self,
+        store: EmbeddedStore,
+        *,
+        workers: int = 1,
+        strict: bool = False,
+        fmt: str | None = None,
+        err: TextIO | None = None,
+        progress: bool = True,
+        bulk: bool = True,
+    ) -> None:
+        self.store = store
+        self.workers = max(1, workers)
+        self.strict = strict
+        self.fmt = fmt
+        self.err = err or sys.stderr
+        self.show_progress = progress
+        self.bulk = bulk
+        self.loaded_at = load_time()
+        self.summary = LoadSummary()
+        self._seen: dict[str, tuple[str, str]] = {}
+        self._pending: list[Mapped] = []
+        self._pending_quads = 0
+
+    # --- reporting ---------------------------------------------------------------------------
+
+    def _error(self, message: str) -> None:
+        self.summary.errors.append(message)
+        print(f"error: {message}", file=self.err, flush=True)
+
+    def _reject(self, error: InputError) -> None:
+        self.summary.rejected += 1
+        self._error(str(error))
+
+    def _warn(self, message: str) -> None:
+        self.summary.warnings += 1
+        if self.summary.warnings <= MAX_WARNINGS_SHOWN:
+            print(f"warning: {message}", file=self.err)
+        elif self.summary.warnings == MAX_WARNINGS_SHOWN + 1:
+            print("warning: more warnings follow; only their number is reported (each record keeps its "
+                  "own as tg:qualityNote)", file=self.err)
+
+    # --- the pipeline ------------------------------------------------------------------------
+
+    def load(self, paths: Sequence[str | os.PathLike[str]]) -> LoadSummary:
+        started = time.monotonic()
+        try:
+            files = expand_paths(paths)
+        except InputError as exc:
+            self._error(str(exc))
+            return self.summary
+        sizes = {f: f.stat().st_size for f, _ in files}
+        progress = Progress(sum(sizes.values()), stream=self.err, enabled=self.show_progress)
+        self._progress = progress
+        self._done_bytes = 0
+        skipped: list[str] = []
+        try:
+            trial_sources: list[tuple[Path, str]] = []
+            for path, named in files:
+                try:
+                    fmt = self.fmt or detect(path)
+                except InputError as exc:
+                    if named:
+                        self._reject(exc)
+                    else:
+                        skipped.append(path.name)
+                    self._done_bytes += sizes[path]
+                    continue
+                self.summary.files += 1
+                if fmt in rdf.FORMATS:
+                    self._load_rdf(path, fmt)
+                    self._done_bytes += sizes[path]
+                else:
+                    trial_sources.append((path, fmt))
+            self._load_trials(trial_sources, sizes)
+            self._flush()
+            self.store.flush()
+        finally:
+            progress.close()
+        if skipped:
+            shown = ", ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
+            print(f"note: skipped {len(skipped)} file(s) of no known format: {shown}", file=self.err)
+        self.summary.skipped = len(skipped)
+        self.summary.seconds = time.monotonic() - started
+        return self.summary
+
+    def _raw_records(self, sources: list[tuple[Path, str]], sizes: dict[Path, int]) -> Iterator[RawRecord]:
+        for path, fmt in sources:
+            reader = TRIAL_READERS[fmt]
+            for item in reader.read(path, str(path)):
+                if isinstance(item, InputError):
+                    self._reject(item)
+                else:
+                    self._current_offset = self._done_bytes + min(item.offset, sizes[path])
+                    yield item
+            self._done_bytes += sizes[path]
+            self._current_offset = self._done_bytes
+
+    def _load_trials(self, sources: list[tuple[Path, str]], sizes: dict[Path, int]) -> None:
+        self._current_offset = 0
+        raws = self._raw_records(sources, sizes)
+        if self.workers == 1:
+            for raw in raws:
+                self._accept(map_raw(raw, self.loaded_at, self.strict))
+            return
+        task = partial(_map_chunk, loaded_at=self.loaded_at, strict=self.strict)
+        context = multiprocessing.get_context("forkserver")
+        with context.Pool(self.workers) as pool:
+            in_flight: deque = deque()
+            for chunk in _chunks(raws, CHUNK):
+                in_flight.append(pool.apply_async(task, (chunk,)))
+                while len(in_flight) > self.workers * 3:
+                    for result in in_flight.popleft().get():
+                        self._accept(result)
+            while in_flight:
+                for result in in_flight.popleft().get():
+                    self._accept(result)
+
+    def _accept(self, results: list[Mapped | InputError]) -> None:
+        for item in results:
+            if isinstance(item, InputError):
+                self._reject(item)
+                continue
+            for warning in item.warnings:
+                self._warn(f"{item.source}: {item.nct_id}: {warning}")
+            previous = self._seen.get(item.nct_id)
+            if previous is not None:
+                if previous[1] == item.record_hash:  # the same record twice: nothing to do
+                    self.summary.studies += 1
+                    self.summary.unchanged += 1
+                    continue
+                self._warn(
+                    f"{item.source}: {item.nct_id}: a different record with this NCT id is also in "
+                    f"{previous[0]} in this load; the later one is kept"
+                )
+                self._pending = [m for m in self._pending if m.nct_id != item.nct_id]
+            self._seen[item.nct_id] = (item.source, item.record_hash)
+            self._pending.append(item)
+            self._pending_quads += item.quads
+            if self._pending_quads >= BATCH_QUADS:
+                self._flush()
+        self._progress.update(self._current_offset, self.summary.studies + len(self._pending), self.summary.quads)
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        batch, self._pending, self._pending_quads = self._pending, [], 0
+        stored = self.store.record_hashes([m.graph for m in batch])
+        writes = []
+        for m in batch:
+            self.summary.studies += 1
+            old = stored.get(m.graph)
+            if old == m.record_hash:
+                self.summary.unchanged += 1
+                continue
+            exists = old is not None or self.store.has_graph(m.graph)
+            if exists:
+                self.summary.changed += 1
+            else:
+                self.summary.new += 1
+            writes.append(GraphWrite(m.graph, m.nquads, replace=exists))
+            self.summary.quads += m.quads
+        self.store.write_graphs(writes, bulk=self.bulk)
+
+    def _load_rdf(self, path: Path, fmt: str) -> None:
+        self.summary.rdf_files += 1
+        target = None if rdf.has_graphs(fmt) else iris.graph_for_file(path.name)
+        try:
+            graphs, blank, count = rdf.scan(path, fmt)
+            graphs = sorted(set(graphs) | ({target} if target else set()))
+            if blank:
+                self.store.replace_with_quads(graphs, rdf.skolemized_quads(path, fmt, target))
+            else:
+                self.store.replace_from_file(path, rdf.FORMATS[fmt], graphs, graph=target, opener=rdf.open_rdf)
+            self.summary.quads += count
+        except InputError as exc:
+            self._reject(exc.located(source=str(path)))
+
+
+def _chunks(items: Iterable[RawRecord], size: int) -> Iterator[list[RawRecord]]:
+    chunk: list[RawRecord] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def load(
+    store: EmbeddedStore,
+    paths: Sequence[str | os.PathLike[str]],
+    **options: object,
+) -> LoadSummary:
+    """Load files or directories into ``store``; see :class:`Loader` for the options."""
+    return Loader(store, **options).load(paths)  # type: ignore[arg-type]
+
+
+ErrorSink = Callable[[str], None]

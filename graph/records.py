@@ -1,0 +1,225 @@
+"""Typed records: what every reader yields and every mapping takes.
+
+A reader turns one source format into :class:`Trial` records (or reference records); the mapping
+in :mod:`graph.triples` turns a record into quads. Fields hold text as found in the source (cleaned
+of characters RDF cannot carry) and codes as the registry spells them; a code trialgraph does not
+know is still kept, and the mapping flags it.
+
+Dates are kept as ISO strings of the precision the source gives (``2023``, ``2023-07`` or
+``2023-07-21``); ages as :class:`Age`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class DatePoint:
+    """A date of the precision the source gives, and whether it is ACTUAL or ESTIMATED."""
+
+    value: str
+    kind: str | None = None
+
+
+@dataclass(slots=True)
+class Age:
+    """An age limit: the number and unit as written (``18 Years``) and its ISO 8601 duration."""
+
+    text: str
+    duration: str  #: xsd:duration, e.g. ``P18Y``, ``P28D``
+    years: float  #: the same limit in years, for comparisons
+
+
+@dataclass(slots=True)
+class Organization:
+    name: str
+    agency_class: str | None = None
+
+
+@dataclass(slots=True)
+class SecondaryId:
+    value: str
+    id_type: str | None = None
+    domain: str | None = None
+    link: str | None = None
+
+
+@dataclass(slots=True)
+class Arm:
+    label: str
+    arm_type: str | None = None
+    description: str | None = None
+    intervention_names: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Intervention:
+    name: str
+    intervention_type: str | None = None
+    description: str | None = None
+    other_names: list[str] = field(default_factory=list)
+    arm_labels: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Outcome:
+    kind: str  #: ``primary``, ``secondary`` or ``other``
+    measure: str
+    description: str | None = None
+    time_frame: str | None = None
+
+
+@dataclass(slots=True)
+class Eligibility:
+    criteria: str | None = None
+    inclusion: str | None = None
+    exclusion: str | None = None
+    minimum_age: Age | None = None
+    maximum_age: Age | None = None
+    age_text: str | None = None  #: a population described in words ("adults and children ...")
+    sex: str | None = None
+    healthy_volunteers: bool | None = None
+    std_ages: list[str] = field(default_factory=list)
+    gender_based: bool | None = None
+    gender_description: str | None = None
+    study_population: str | None = None
+    sampling_method: str | None = None
+
+
+@dataclass(slots=True)
+class Contact:
+    name: str | None = None
+    role: str | None = None
+    phone: str | None = None
+    phone_ext: str | None = None
+    email: str | None = None
+
+
+@dataclass(slots=True)
+class Official:
+    name: str
+    role: str | None = None
+    affiliation: str | None = None
+
+
+@dataclass(slots=True)
+class Location:
+    facility: str | None = None
+    city: str | None = None
+    state: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    status: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    contacts: list[Contact] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Reference:
+    pmid: str | None = None
+    ref_type: str | None = None
+    citation: str | None = None
+
+
+@dataclass(slots=True)
+class WebLink:
+    url: str
+    label: str | None = None
+
+
+@dataclass(slots=True)
+class MeshTerm:
+    """A MeSH descriptor (``D…``) or supplementary concept (``C…``) the registry attached."""
+
+    ui: str
+    term: str | None = None
+
+
+@dataclass(slots=True)
+class ResponsibleParty:
+    party_type: str | None = None
+    name: str | None = None
+    title: str | None = None
+    affiliation: str | None = None
+
+
+@dataclass(slots=True)
+class Trial:
+    """One trial record, from any source format."""
+
+    nct_id: str
+    source: str = ""  #: file (and archive member) it came from
+    source_format: str = ""
+    # identification
+    org_study_id: str | None = None
+    nct_aliases: list[str] = field(default_factory=list)
+    secondary_ids: list[SecondaryId] = field(default_factory=list)
+    acronym: str | None = None
+    brief_title: str | None = None
+    official_title: str | None = None
+    organization: Organization | None = None
+    # status
+    overall_status: str | None = None
+    last_known_status: str | None = None
+    why_stopped: str | None = None
+    status_verified: str | None = None
+    start: DatePoint | None = None
+    primary_completion: DatePoint | None = None
+    completion: DatePoint | None = None
+    first_submitted: str | None = None
+    first_posted: DatePoint | None = None
+    results_first_posted: DatePoint | None = None
+    last_update_submitted: str | None = None
+    last_update_posted: DatePoint | None = None
+    has_expanded_access: bool | None = None
+    has_results: bool | None = None
+    # sponsors
+    lead_sponsor: Organization | None = None
+    collaborators: list[Organization] = field(default_factory=list)
+    responsible_party: ResponsibleParty | None = None
+    # description
+    brief_summary: str | None = None
+    detailed_description: str | None = None
+    conditions: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    # design
+    study_type: str | None = None
+    phases: list[str] = field(default_factory=list)
+    allocation: str | None = None
+    intervention_model: str | None = None
+    observational_model: str | None = None
+    time_perspective: str | None = None
+    masking: str | None = None
+    who_masked: list[str] = field(default_factory=list)
+    primary_purpose: str | None = None
+    enrollment: int | None = None
+    enrollment_type: str | None = None
+    patient_registry: bool | None = None
+    # arms, interventions, outcomes
+    arms: list[Arm] = field(default_factory=list)
+    interventions: list[Intervention] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+    # eligibility, people, places
+    eligibility: Eligibility | None = None
+    officials: list[Official] = field(default_factory=list)
+    central_contacts: list[Contact] = field(default_factory=list)
+    locations: list[Location] = field(default_factory=list)
+    # references
+    references: list[Reference] = field(default_factory=list)
+    links: list[WebLink] = field(default_factory=list)
+    # derived MeSH links, as the registry gave them
+    condition_meshes: list[MeshTerm] = field(default_factory=list)
+    condition_mesh_ancestors: list[MeshTerm] = field(default_factory=list)
+    intervention_meshes: list[MeshTerm] = field(default_factory=list)
+    intervention_mesh_ancestors: list[MeshTerm] = field(default_factory=list)
+    #: what was missing or odd in the record; loaded anyway and reported
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def last_update(self) -> str | None:
+        """The record's last-update date (posted, else submitted)."""
+        if self.last_update_posted is not None:
+            return self.last_update_posted.value
+        return self.last_update_submitted

@@ -1,0 +1,277 @@
+"""The store: the only module that talks to pyoxigraph (or, later, to a remote endpoint).
+
+A store location is a directory (the embedded on-disk store, created on first use), ``memory:``
+(an in-memory store for one process), or an ``http(s)://`` SPARQL endpoint.
+
+Writes go one named graph per trial record. :meth:`EmbeddedStore.write_graphs` replaces graphs
+in batches; a journal file in the store directory lists the graphs of the batch being written, so
+that a load killed part-way is rolled back the next time the store is opened for writing: no trial
+is ever left half-written. One process at a time may open an on-disk store; another gets a clear
+"store is busy" error.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Callable, Iterable, Iterator, Sequence
+
+import pyoxigraph as ox
+
+from graph.errors import QueryError, StoreError
+from graph.vocab import PREFIXES, TG
+
+MEMORY = "memory:"
+JOURNAL = "trialgraph.journal"
+LOCKFILE = "trialgraph.lock"
+
+QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+
+
+@dataclass(slots=True)
+class GraphWrite:
+    """The complete new content of one named graph, as N-Quads text."""
+
+    graph: str
+    nquads: str
+    replace: bool = True  #: drop what the graph held before (False: it is known to be new)
+
+
+def is_remote(location: str) -> bool:
+    return location.startswith(("http://", "https://"))
+
+
+def open_store(location: str | os.PathLike[str], *, create: bool = True) -> "EmbeddedStore":
+    """Open the store at ``location`` (a directory, ``memory:`` or an endpoint URL)."""
+    location = str(location)
+    if is_remote(location):
+        raise StoreError(
+            f"{location}: SPARQL endpoints are not supported by this version — "
+            "expected a directory or 'memory:'"
+        )
+    return EmbeddedStore(location, create=create)
+
+
+class EmbeddedStore:
+    """pyoxigraph on disk (or in memory). Queries see the union of all named graphs."""
+
+    def __init__(self, location: str, *, create: bool = True) -> None:
+        self.location = location
+        self._lock: IO[str] | None = None
+        self.recovered: list[str] = []
+        if location == MEMORY:
+            self._store = ox.Store()
+            self.path: Path | None = None
+            return
+        self.path = Path(location)
+        if self.path.exists() and not self.path.is_dir():
+            raise StoreError(f"{location}: is a file — expected a store directory (or 'memory:')")
+        if not self.path.exists():
+            if not create:
+                raise StoreError(
+                    f"{location}: no store here — run 'trialgraph build' or 'trialgraph load' first, "
+                    "or pass --store"
+                )
+            self.path.mkdir(parents=True)
+        self._take_lock()
+        try:
+            self._store = ox.Store(str(self.path))
+        except OSError as exc:
+            self._release_lock()
+            raise StoreError(f"{location}: cannot open the store ({exc})") from exc
+        self._recover()
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def _take_lock(self) -> None:
+        assert self.path is not None
+        handle = open(self.path / LOCKFILE, "a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise StoreError(
+                f"{self.location}: store is busy — {holder} has it open. Wait for it to finish, "
+                "or query a running 'trialgraph serve' with --store http://HOST:PORT/sparql"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"trialgraph process {os.getpid()}")
+        handle.flush()
+        self._lock = handle
+
+    def _release_lock(self) -> None:
+        if self._lock is not None:
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+            self._lock.close()
+            self._lock = None
+
+    def close(self) -> None:
+        if getattr(self, "_store", None) is not None:
+            if self.path is not None:
+                self._store.flush()
+            self._store = None  # type: ignore[assignment]
+        self._release_lock()
+
+    def __enter__(self) -> "EmbeddedStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _recover(self) -> None:
+        """Roll back the batch a killed load was writing (its graphs are removed whole)."""
+        journal = self._journal_path()
+        if journal is None or not journal.exists():
+            return
+        try:
+            graphs = json.loads(journal.read_text(encoding="utf-8"))
+        except (ValueError, OSError):
+            graphs = []
+        for graph in graphs:
+            self._store.remove_graph(ox.NamedNode(graph))
+        self._store.flush()
+        journal.unlink()
+        self.recovered = list(graphs)
+
+    def _journal_path(self) -> Path | None:
+        return None if self.path is None else self.path / JOURNAL
+
+    # --- writing -----------------------------------------------------------------------------
+
+    def write_graphs(self, writes: Sequence[GraphWrite], *, bulk: bool = False) -> None:
+        """Replace each listed graph by its new content.
+
+        Graphs marked ``replace=False`` are known to be absent and are simply added; the others
+        are dropped and re-inserted in one transaction. With ``bulk=True`` new graphs go through
+        the store's bulk loader (fast, not transactional; the journal covers a crash).
+        """
+        if not writes:
+            return
+        self._journal([w.graph for w in writes])
+        fresh = "".join(w.nquads for w in writes if not w.replace)
+        replaced = [w for w in writes if w.replace]
+        if fresh:
+            if bulk:
+                self._store.bulk_load(fresh.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+            else:
+                self._store.load(fresh.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+        if replaced:
+            self._store.update(_replace_update(replaced))
+        self._end_journal()
+
+    def _journal(self, graphs: list[str]) -> None:
+        """Record the graphs about to be written, so a crash mid-write can be rolled back."""
+        journal = self._journal_path()
+        if journal is not None:
+            tmp = journal.with_suffix(".tmp")
+            tmp.write_text(json.dumps(graphs), encoding="utf-8")
+            os.replace(tmp, journal)
+
+    def _end_journal(self) -> None:
+        journal = self._journal_path()
+        if journal is not None and journal.exists():
+            self._store.flush()
+            journal.unlink()
+
+    def replace_from_file(self, path: Path, fmt: ox.RdfFormat, graphs: Sequence[str], *,
+                          graph: str | None = None, opener: Callable[[Path], IO[bytes]] = open) -> None:
+        """Replace ``graphs`` by the content of an RDF file, streamed through the bulk loader.
+
+        Triples of the file go to ``graph``. The file must have been checked already (a syntax
+        error here would leave a partial load, which the journal rolls back on the next open).
+        """
+        self._journal(list(graphs))
+        self.drop_graphs(graphs)
+        kwargs = {"to_graph": ox.NamedNode(graph)} if graph else {}
+        with opener(path) as stream:
+            self._store.bulk_load(stream, format=fmt, base_iri=path.resolve().as_uri(), **kwargs)
+        self._end_journal()
+
+    def replace_with_quads(self, graphs: Sequence[str], quads: Sequence[ox.Quad]) -> None:
+        """Replace ``graphs`` by the given quads, in one transaction."""
+        self._journal(list(graphs))
+        self.drop_graphs(graphs)
+        self._store.extend(quads)
+        self._end_journal()
+
+    def drop_graphs(self, graphs: Iterable[str]) -> None:
+        for graph in graphs:
+            self._store.remove_graph(ox.NamedNode(graph))
+
+    def clear(self) -> None:
+        self._store.clear()
+
+    def flush(self) -> None:
+        if self.path is not None:
+            self._store.flush()
+
+    def optimize(self) -> None:
+        if self.path is not None:
+            self._store.optimize()
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        substitutions: dict[ox.Variable, ox.NamedNode | ox.Literal] | None = None,
+        union: bool = True,
+    ) -> QueryResult:
+        """Run a SPARQL query over the union of all graphs; our prefixes are predeclared."""
+        try:
+            return self._store.query(
+                sparql,
+                prefixes=PREFIXES,
+                use_default_graph_as_union=union,
+                substitutions=substitutions,
+            )
+        except SyntaxError as exc:
+            raise QueryError(f"malformed SPARQL: {exc}") from exc
+
+    def update(self, sparql: str) -> None:
+        try:
+            self._store.update(sparql, prefixes=PREFIXES)
+        except SyntaxError as exc:
+            raise QueryError(f"malformed SPARQL update: {exc}") from exc
+
+    def named_graphs(self) -> list[str]:
+        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def has_graph(self, graph: str) -> bool:
+        return self._store.contains_named_graph(ox.NamedNode(graph))
+
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        """Every quad, or those of one named graph (``""`` for the default graph)."""
+        g = ox.DefaultGraph() if graph == "" else ox.NamedNode(graph) if graph else None
+        return self._store.quads_for_pattern(None, None, None, g)
+
+    def quads_of_subject(self, subject: ox.NamedNode | ox.BlankNode) -> Iterator[ox.Quad]:
+        return self._store.quads_for_pattern(subject, None, None, None)
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def record_hashes(self, graphs: Sequence[str]) -> dict[str, str]:
+        """The stored content hash of each listed trial graph that exists."""
+        if not graphs:
+            return {}
+        values = " ".join(f"<{g}>" for g in graphs)
+        result = self._store.query(
+            f"SELECT ?g ?h WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?g <{TG.recordHash}> ?h }} }}"
+        )
+        return {row["g"].value: row["h"].value for row in result}  # type: ignore[union-attr]
+
+
+def _replace_update(writes: Sequence[GraphWrite]) -> str:
+    parts = []
+    for w in writes:
+        triples = "".join(line.rsplit(" ", 2)[0] + " .\n" for line in w.nquads.splitlines() if line)
+        parts.append(f"DROP SILENT GRAPH <{w.graph}> ;\nINSERT DATA {{ GRAPH <{w.graph}> {{\n{triples}}} }}")
+    return " ;\n".join(parts)

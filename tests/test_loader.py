@@ -1,0 +1,242 @@
+"""Loading into the store: one graph per trial, idempotent reloads, atomic replacement, bad
+records rejected whole, interrupted loads rolled back."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from graph import iris
+from graph.loader import Loader
+from graph.store import EmbeddedStore, open_store
+from tests.conftest import ROOT, minimal_study, shared, write_jsonl
+
+
+def run_load(store: EmbeddedStore, *paths: Path, **options: object) -> tuple[object, str]:
+    err = io.StringIO()
+    summary = Loader(store, err=err, progress=False, **options).load(list(paths))  # type: ignore[arg-type]
+    return summary, err.getvalue()
+
+
+def quad_set(store: EmbeddedStore, *, without_load_time: bool = False) -> set[str]:
+    out = set()
+    for q in store.quads():
+        if without_load_time and q.predicate.value == "http://www.w3.org/ns/prov#generatedAtTime":
+            continue
+        out.add(str(q))
+    return out
+
+
+def ask(store: EmbeddedStore, sparql: str) -> bool:
+    return bool(store.query(sparql))
+
+
+def test_one_named_graph_per_trial_with_provenance(store: EmbeddedStore, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "two.jsonl", [minimal_study("NCT90000001"), minimal_study("NCT90000002")])
+    summary, _ = run_load(store, path)
+    assert summary.new == 2 and summary.rejected == 0
+    assert set(store.named_graphs()) == {iris.trial_graph("NCT90000001"), iris.trial_graph("NCT90000002")}
+    assert ask(store, f"""ASK {{ GRAPH <{iris.trial_graph('NCT90000001')}> {{
+        ?g a tg:TrialRecord ; tg:describes <{iris.trial('NCT90000001')}> ;
+           dct:source "{path}" ; tg:sourceFormat "ctgov-json" ;
+           tg:recordLastUpdate "2025-07-29"^^xsd:date ; prov:generatedAtTime ?t ;
+           tg:toolVersion ?v ; tg:recordHash ?h }} }}""")
+
+
+def test_shared_entities_are_one_node(store: EmbeddedStore, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "two.jsonl", [minimal_study("NCT90000001"), minimal_study("NCT90000002")])
+    run_load(store, path)
+    rows = list(store.query("SELECT DISTINCT ?org WHERE { ?t tg:leadSponsor ?org }"))
+    assert [r["org"].value for r in rows] == [iris.org("Example University Hospital")]
+    people = list(store.query("SELECT DISTINCT ?p WHERE { ?o tg:person ?p }"))
+    assert len(people) == 1
+    assert not ask(store, "ASK { { ?s ?p ?o FILTER(isBlank(?s)) } UNION { ?s ?p ?o FILTER(isBlank(?o)) } }")
+
+
+def test_loading_twice_leaves_exactly_the_same_quads(store: EmbeddedStore, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "two.jsonl", [minimal_study("NCT90000001"), minimal_study("NCT90000002")])
+    run_load(store, path)
+    before = quad_set(store)
+    summary, _ = run_load(store, path)
+    assert (summary.new, summary.changed, summary.unchanged) == (0, 0, 2)
+    assert quad_set(store) == before
+
+
+def test_changed_record_replaces_its_graph_whole(store: EmbeddedStore, tmp_path: Path) -> None:
+    run_load(store, write_jsonl(tmp_path / "v1.jsonl", [minimal_study("NCT90000001")]))
+    newer = minimal_study(
+        "NCT90000001",
+        protocolSection__statusModule__overallStatus="COMPLETED",
+        protocolSection__conditionsModule={"conditions": ["Only One Disease"]},
+    )
+    summary, _ = run_load(store, write_jsonl(tmp_path / "v2.jsonl", [newer]))
+    assert (summary.new, summary.changed) == (0, 1)
+    statuses = {r["s"].value for r in store.query("SELECT ?s WHERE { ?t tg:overallStatus ?s }")}
+    assert statuses == {"https://w3id.org/trialgraph/code/status-COMPLETED"}
+    conditions = {r["l"].value for r in store.query("SELECT ?l WHERE { ?t tg:condition/rdfs:label ?l }")}
+    assert conditions == {"Only One Disease"}
+    sources = {r["s"].value for r in store.query("SELECT ?s WHERE { ?g a tg:TrialRecord ; dct:source ?s }")}
+    assert sources == {str(tmp_path / "v2.jsonl")}
+
+
+def test_bad_record_is_rejected_whole_and_the_rest_loads(store: EmbeddedStore, tmp_path: Path) -> None:
+    bad = minimal_study("NCT90000002", protocolSection__statusModule__startDateStruct={"date": "2023-02-30"})
+    path = write_jsonl(tmp_path / "batch.jsonl", [minimal_study("NCT90000001"), bad, minimal_study("NCT90000003")])
+    summary, err = run_load(store, path)
+    assert summary.rejected == 1 and summary.new == 2
+    assert f"error: {path}: NCT90000002 (line 2): protocolSection.statusModule.startDateStruct.date: " \
+           "'2023-02-30' is not a date" in err
+    assert not ask(store, "ASK { <https://clinicaltrials.gov/study/NCT90000002> ?p ?o }")
+    assert not store.has_graph(iris.trial_graph("NCT90000002"))
+
+
+def test_unknown_code_is_kept_as_text_and_flagged(store: EmbeddedStore, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "x.jsonl", [minimal_study(protocolSection__statusModule__overallStatus="PAUSED")])
+    summary, err = run_load(store, path)
+    assert summary.rejected == 0 and summary.warnings == 1
+    assert "unknown code 'PAUSED' kept as text" in err
+    assert ask(store, 'ASK { ?t tg:uncodedValue "overallStatus=PAUSED" ; tg:qualityFlag tgc:quality-UNKNOWN_CODE }')
+
+
+def test_strict_rejects_records_with_warnings(store: EmbeddedStore, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "x.jsonl", [minimal_study(protocolSection__statusModule__overallStatus="PAUSED")])
+    summary, err = run_load(store, path, strict=True)
+    assert summary.rejected == 1 and "--strict" in err
+    assert store.named_graphs() == []
+
+
+def test_same_record_in_two_files_is_not_a_warning(store: EmbeddedStore, tmp_path: Path) -> None:
+    a = write_jsonl(tmp_path / "a.jsonl", [minimal_study("NCT90000001")])
+    b = write_jsonl(tmp_path / "b.jsonl", [minimal_study("NCT90000001")])
+    summary, err = run_load(store, a, b)
+    assert (summary.studies, summary.new, summary.unchanged, summary.warnings) == (2, 1, 1, 0)
+    c = write_jsonl(tmp_path / "c.jsonl", [minimal_study("NCT90000001", protocolSection__designModule__phases=["PHASE3"])])
+    summary, err = run_load(store, a, c)
+    assert summary.warnings == 1 and "a different record with this NCT id is also in" in err
+    assert ask(store, "ASK { ?t tg:phase tgc:phase-PHASE3 }")
+    assert not ask(store, "ASK { ?t tg:phase tgc:phase-PHASE1_PHASE2 }")
+
+
+def test_memory_store(tmp_path: Path) -> None:
+    handle = open_store("memory:")
+    summary, _ = run_load(handle, write_jsonl(tmp_path / "x.jsonl", [minimal_study()]))
+    assert summary.new == 1 and len(handle) > 50
+
+
+def test_store_is_busy_for_a_second_process(tmp_path: Path) -> None:
+    handle = open_store(tmp_path / "busy")
+    try:
+        code = (
+            "import sys\nfrom graph.store import open_store\nfrom graph.errors import StoreError\n"
+            f"try:\n    open_store({str(tmp_path / 'busy')!r})\nexcept StoreError as e:\n    print(e); sys.exit(3)\n"
+        )
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+        assert done.returncode == 3
+        assert "store is busy" in done.stdout
+    finally:
+        handle.close()
+
+
+@pytest.mark.shared_data
+def test_real_records_load_with_zero_errors(store: EmbeddedStore) -> None:
+    summary, err = run_load(store, shared("ctgov-json"))
+    assert summary.rejected == 0, err
+    assert summary.new == 479
+    assert "error:" not in err
+    assert len(store.named_graphs()) == 479
+
+
+@pytest.mark.shared_data
+def test_graph_counts_match_the_json_for_every_real_study(store: EmbeddedStore) -> None:
+    path = shared("ctgov-json", "collections", "combined_unique_studies.jsonl")
+    run_load(store, path)
+    query = """
+    SELECT ?id
+      (COUNT(DISTINCT ?c) AS ?conditions) (COUNT(DISTINCT ?m) AS ?meshes) (COUNT(DISTINCT ?a) AS ?ancestors)
+      (COUNT(DISTINCT ?arm) AS ?arms) (COUNT(DISTINCT ?i) AS ?interventions) (COUNT(DISTINCT ?loc) AS ?locations)
+      (COUNT(DISTINCT ?col) AS ?collaborators) (COUNT(DISTINCT ?off) AS ?officials)
+    WHERE {
+      ?t a tg:Trial ; tg:nctId ?id .
+      OPTIONAL { ?t tg:condition ?c } OPTIONAL { ?t tg:conditionMesh ?m } OPTIONAL { ?t tg:conditionMeshAncestor ?a }
+      OPTIONAL { ?t tg:arm ?arm } OPTIONAL { ?t tg:intervention ?i } OPTIONAL { ?t tg:location ?loc }
+      OPTIONAL { ?t tg:collaborator ?col } OPTIONAL { ?t tg:official ?off }
+    } GROUP BY ?id"""
+    got = {r["id"].value: {k: int(r[k].value) for k in ("conditions", "meshes", "ancestors", "arms",
+                                                          "interventions", "locations", "collaborators", "officials")}
+           for r in store.query(query)}
+    assert len(got) == 479
+    for line in path.read_text(encoding="utf-8").splitlines():
+        study = json.loads(line)
+        p, d = study["protocolSection"], study.get("derivedSection", {})
+        def n(*keys: str, src: dict = p) -> int:
+            node: object = src
+            for k in keys:
+                node = node.get(k, {}) if isinstance(node, dict) else {}
+            return len(node) if isinstance(node, list) else 0
+        conditions = p.get("conditionsModule", {}).get("conditions", [])
+        locations = p.get("contactsLocationsModule", {}).get("locations", [])
+        collaborators = p.get("sponsorCollaboratorsModule", {}).get("collaborators", [])
+        expected = {
+            # conditions and collaborators are shared entities: the same name twice is one node
+            "conditions": len({iris.condition(c) for c in conditions}),
+            "meshes": n("conditionBrowseModule", "meshes", src=d),
+            "ancestors": n("conditionBrowseModule", "ancestors", src=d),
+            "arms": n("armsInterventionsModule", "armGroups"),
+            "interventions": n("armsInterventionsModule", "interventions"),
+            "locations": len(locations),
+            "collaborators": len({iris.org(c["name"]) for c in collaborators}),
+            "officials": n("contactsLocationsModule", "overallOfficials"),
+        }
+        nct = p["identificationModule"]["nctId"]
+        assert got[nct] == expected, nct
+
+
+LOADER_SCRIPT = """
+import sys
+from graph.store import open_store
+from graph.loader import Loader
+store = open_store(sys.argv[1])
+Loader(store, progress=False).load(sys.argv[2:])
+store.close()
+"""
+
+
+@pytest.mark.shared_data
+@pytest.mark.slow
+def test_a_killed_load_leaves_a_usable_store_and_a_rerun_completes(tmp_path: Path) -> None:
+    source = shared("ctgov-json", "collections")
+    clean = open_store(tmp_path / "clean")
+    run_load(clean, source)
+    expected = quad_set(clean, without_load_time=True)
+    clean.close()
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    rng = random.Random(7)
+    store_dir = tmp_path / "killed"
+    for attempt in range(3):
+        proc = subprocess.Popen([sys.executable, "-c", LOADER_SCRIPT, str(store_dir), str(source)],
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.8, 2.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        handle = open_store(store_dir)  # opens, rolls back any half-written batch
+        # every trial graph present is whole: it has its provenance and its trial
+        incomplete = list(handle.query("""SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o }
+            FILTER NOT EXISTS { GRAPH ?g { ?g tg:recordHash ?h ; tg:describes ?t . ?t a tg:Trial } } }"""))
+        assert incomplete == [], f"attempt {attempt}: half-written graphs {incomplete[:3]}"
+        assert isinstance(handle.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"), ox.QuerySolutions)
+        handle.close()
+    handle = open_store(store_dir)
+    summary, _ = run_load(handle, source)
+    assert summary.rejected == 0
+    assert quad_set(handle, without_load_time=True) == expected
+    handle.close()
