@@ -44,10 +44,16 @@ def load_ontology(store: EmbeddedStore, folder: Path | None = None) -> tuple[int
     return len(list(folder.glob("*.ttl"))), len(quads)
 
 
+#: The curated tables that become graphs, in load order (condition rules, resolutions and MeSH
+#: roots are read by the linker and the MeSH reader themselves).
+REFERENCE_TABLES = ("mesh.tsv", "drugs.tsv", "targets.tsv", "drug_targets.tsv")
+
+
 def seed_files(folder: Path | None = None) -> list[Path]:
-    """The seed inputs: every file of ``seeds/`` except documentation."""
+    """The seed inputs: the curated reference tables, then the trial pages (``seeds/*.txt``)."""
     folder = folder or paths.seeds_dir()
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() not in {".md"})
+    tables = [folder / "reference" / name for name in REFERENCE_TABLES if (folder / "reference" / name).exists()]
+    return tables + sorted(folder.glob("*.txt"))
 
 
 def build(store: EmbeddedStore, *, err: TextIO | None = None, progress: bool = True) -> BuildSummary:

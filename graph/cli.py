@@ -219,6 +219,137 @@ def stats(fmt: str, store: str | None) -> int:
     return 0
 
 
+@cli.group(context_settings=CONTEXT)
+def report() -> None:
+    """Named reports: the SPARQL questions kept in queries/, run with parameters.
+
+    \b
+    Examples:
+      trialgraph report list
+      trialgraph report show trials_by_target
+      trialgraph report run trials_by_target -p target=CD38
+      trialgraph report run phase_status_summary --format md --chart phases.png
+    """
+
+
+def _queries_option(func: Callable) -> Callable:
+    return click.option("--queries", "queries", type=click.Path(file_okay=False, exists=True, path_type=Path),
+                        default=None, help="A folder of reports to use instead of the built-in queries/.")(func)
+
+
+@report.command(name="list", context_settings=CONTEXT)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "turtle"]), default="table", show_default=True,
+              help="turtle: the catalogue as SHACL SPARQL executables.")
+@_queries_option
+@_store_option
+def report_list(fmt: str, queries: Path | None, store: str | None) -> int:
+    """List the reports: name, summary, parameters.
+
+    \b
+    Examples:
+      trialgraph report list
+      trialgraph report list --format turtle > reports.ttl
+    """
+    from graph.reports import catalogue_turtle, load_reports
+
+    reports = load_reports(queries)
+    if fmt == "turtle":
+        click.echo(catalogue_turtle(reports.values()), nl=False)
+    elif fmt == "json":
+        click.echo(json.dumps([
+            {"name": r.name, "summary": r.summary, "tags": r.tags, "check": r.is_check,
+             "parameters": [{"name": p.name, "type": p.kind, "required": p.required, "default": p.default,
+                             "choices": p.choices} for p in r.parameters.values()]}
+            for r in reports.values()], indent=2))
+    else:
+        width = max((len(n) for n in reports), default=10)
+        for r in reports.values():
+            params = " ".join(("" if p.required else "[") + f"{p.name}=" + ("" if p.required else "]")
+                              for p in r.parameters.values())
+            click.echo(f"{r.name.ljust(width)}  {r.summary}" + (f"  ({params})" if params else ""))
+    return 0
+
+
+@report.command(name="show", context_settings=CONTEXT)
+@click.argument("name")
+@_queries_option
+@_store_option
+def report_show(name: str, queries: Path | None, store: str | None) -> int:
+    """Show a report: what it answers, its parameters with defaults, and its SPARQL.
+
+    \b
+    Example:
+      trialgraph report show target_landscape
+    """
+    from graph.reports import get_report
+
+    r = get_report(name, queries)
+    click.echo(f"{r.name}: {r.summary}")
+    if r.description:
+        click.echo("\n" + r.description)
+    if r.tags:
+        click.echo("\ntags: " + ", ".join(r.tags))
+    click.echo("\nparameters:" + ("" if r.parameters else " none"))
+    for p in r.parameters.values():
+        click.echo(f"  -p {p.name}=VALUE   {p.describe()}")
+    if r.chart:
+        click.echo(f"\nchart: {r.chart['y']} by {r.chart['x']} (--chart FILE.png|FILE.svg)")
+    click.echo(f"\nfile: {r.path}\n")
+    click.echo(r.sparql, nl=False)
+    return 0
+
+
+def _params(values: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for item in values:
+        key, eq, value = item.partition("=")
+        if not eq or not key:
+            raise click.UsageError(f"-p {item!r}: expected key=value")
+        out[key.strip()] = value
+    return out
+
+
+@report.command(name="run", context_settings=CONTEXT)
+@click.argument("name")
+@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A parameter (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "md", "xml"]), default="table",
+              show_default=True, help="json, csv and tsv are the W3C SPARQL results formats.")
+@click.option("--chart", "chart", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also draw the report's counts as a bar chart (FILE.png or FILE.svg).")
+@_queries_option
+@_store_option
+def report_run(name: str, params: tuple[str, ...], fmt: str, chart: Path | None, queries: Path | None,
+               store: str | None) -> int:
+    """Run a report with parameters; rows go to stdout.
+
+    Parameter values are checked, then bound (never pasted into the query). Friendly values are
+    resolved: a target as CD38, P28907, uniprot:P28907 or an IRI; a drug by name, brand or
+    synonym; a condition by MeSH UI, CURIE or label; status and phase as registry codes.
+
+    \b
+    Examples:
+      trialgraph report run trials_by_target -p target=CD38
+      trialgraph report run trials_in_mesh_branch -p condition=D006425 --format csv
+      trialgraph report run phase_status_summary --chart phase-status.svg
+    """
+    from graph.charts import bar_chart
+    from graph.reports import get_report, load_reports, run
+    from graph.results import Table
+
+    r = get_report(name, queries)
+    if chart is not None and not r.chart:
+        charted = ", ".join(n for n, rep in load_reports(queries).items() if rep.chart)
+        raise GraphError(f"{r.name} does not count by category, so it has no chart — reports with one: {charted}")
+    values = _params(params)
+    with _open(store, create=False) as handle:
+        if chart is not None:
+            table = Table.from_solutions(run(handle, r, values))
+            bars = bar_chart(table, r.chart["x"], r.chart["y"], chart, title=r.chart.get("title", r.summary))
+            click.echo(f"wrote {chart} ({bars} bars)", err=True)
+        write_result(run(handle, r, values), _stdout(), fmt, err=sys.stderr)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
     try:

@@ -80,8 +80,26 @@ def person_name_key(name: str) -> str:
     return text or " ".join(name.split())
 
 
+_NCT = re.compile(r"^NCT\d{8}$", re.IGNORECASE)
+
+
+def is_nct_id(text: str) -> bool:
+    return bool(_NCT.match(text.strip()))
+
+
 def trial(nct_id: str) -> str:
     return vocab.TRIAL_NS + nct_id.upper()
+
+
+def study(identifier: str) -> str:
+    """A study named by an NCT id (its registry IRI) or by another code (our IRI for it).
+
+    >>> study("INO-0107")
+    'https://w3id.org/trialgraph/id/study/ino-0107'
+    """
+    if is_nct_id(identifier):
+        return trial(identifier.strip())
+    return vocab.STUDY_NS + slug(identifier)
 
 
 def trial_graph(nct_id: str) -> str:
@@ -117,6 +135,35 @@ def condition(text: str) -> str:
 
 def mesh(ui: str) -> str:
     return vocab.MESH_NS + ui
+
+
+def tree_number(number: str) -> str:
+    """A MeSH tree number as NLM's IRI for it."""
+    return vocab.MESH_NS + number
+
+
+def target_claim(drug_id: str, accession: str) -> str:
+    return vocab.CLAIM_NS + f"{slug(drug_id)}-{accession}"
+
+
+def mesh_link(condition_iri: str, descriptor_iri: str) -> str:
+    """The node recording how a condition text was linked to a MeSH descriptor."""
+    return vocab.LINK_NS + "mesh-" + slug(condition_iri.rsplit("/", 1)[-1]) + "-" + descriptor_iri.rsplit("/", 1)[-1]
+
+
+def xref(prefix: str, identifier: str) -> str:
+    """The Bioregistry IRI of an identifier in another database (``drugbank``, ``chembl`` ...)."""
+    return vocab.BIOREGISTRY_NS + f"{prefix}:{identifier}"
+
+
+def reference_graph(name: str) -> str:
+    """The named graph of one curated reference table."""
+    return vocab.REFERENCE_GRAPH_NS + slug(name)
+
+
+def mesh_graph(source: str) -> str:
+    """The named graph of MeSH descriptors loaded from one source."""
+    return vocab.GRAPH_NS + "mesh/" + slug(source)
 
 
 def uniprot(accession: str) -> str:

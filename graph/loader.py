@@ -23,7 +23,9 @@ from typing import Callable, Iterable, Iterator, Sequence, TextIO
 from graph import iris
 from graph.errors import InputError
 from graph.progress import Progress
-from graph.readers import TRIAL_READERS, detect, rdf
+from graph import linking
+from graph.linking import Linker
+from graph.readers import GRAPH_READERS, TRIAL_READERS, detect, rdf
 from graph.readers.base import RawRecord
 from graph.records import Trial
 from graph.store import EmbeddedStore, GraphWrite
@@ -60,6 +62,7 @@ class LoadSummary:
     warnings: int = 0
     quads: int = 0
     rdf_files: int = 0
+    reference_files: int = 0
     skipped: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
@@ -78,6 +81,8 @@ class LoadSummary:
         ]
         if self.rdf_files:
             parts.append(f"{self.rdf_files} RDF file(s)")
+        if self.reference_files:
+            parts.append(f"{self.reference_files} reference file(s)")
         if self.warnings:
             parts.append(f"{self.warnings:,} warning(s)")
         parts.append(f"{self.seconds:.1f} s ({rate:,.0f} studies/s)")
@@ -95,9 +100,9 @@ def load_time() -> str:
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def map_trial(trial: Trial, loaded_at: str) -> Mapped:
+def map_trial(trial: Trial, loaded_at: str, linker: Linker | None = None) -> Mapped:
     """One trial as the full N-Quads of its graph."""
-    content = trial_quads(trial)
+    content = trial_quads(trial, linker)
     digest = content_hash(content)
     provenance = record_quads(trial, record_hash=digest, loaded_at=loaded_at)
     text = "".join(q.nquad() for q in content) + "".join(q.nquad() for q in provenance)
@@ -112,8 +117,18 @@ def map_trial(trial: Trial, loaded_at: str) -> Mapped:
     )
 
 
-def map_raw(raw: RawRecord, loaded_at: str, strict: bool = False) -> list[Mapped | InputError]:
+#: The linker of a worker process, set once by :func:`_init_worker`.
+_WORKER_LINKER: Linker | None = None
+
+
+def _init_worker(linker: Linker | None) -> None:
+    global _WORKER_LINKER
+    _WORKER_LINKER = linker
+
+
+def map_raw(raw: RawRecord, loaded_at: str, strict: bool = False, linker: Linker | None = None) -> list[Mapped | InputError]:
     """Parse and map one raw record (runs in a worker process)."""
+    linker = linker or _WORKER_LINKER
     out: list[Mapped | InputError] = []
     for item in TRIAL_READERS[raw.fmt].parse(raw):
         if isinstance(item, InputError):
@@ -122,7 +137,7 @@ def map_raw(raw: RawRecord, loaded_at: str, strict: bool = False) -> list[Mapped
             out.append(InputError("; ".join(item.warnings), source=item.source, record=item.nct_id,
                                   expected="a record without warnings (--strict)"))
         else:
-            out.append(map_trial(item, loaded_at))
+            out.append(map_trial(item, loaded_at, linker))
     return out
 
 
@@ -162,6 +177,7 @@ class Loader:
         err: TextIO | None = None,
         progress: bool = True,
         bulk: bool = True,
+        linker: Linker | None = None,
     ) -> None:
         self.store = store
         self.workers = max(1, workers)
@@ -170,6 +186,7 @@ class Loader:
         self.err = err or sys.stderr
         self.show_progress = progress
         self.bulk = bulk
+        self.linker = linker
         self.loaded_at = load_time()
         self.summary = LoadSummary()
         self._seen: dict[str, tuple[str, str]] = {}
@@ -224,8 +241,16 @@ class Loader:
                 if fmt in rdf.FORMATS:
                     self._load_rdf(path, fmt)
                     self._done_bytes += sizes[path]
+                elif fmt in GRAPH_READERS:
+                    self._load_reference(path, fmt)
+                    self._done_bytes += sizes[path]
                 else:
                     trial_sources.append((path, fmt))
+            if trial_sources and self.linker is None:
+                self.linker = build_linker(self.store)
+                if self.linker.empty:
+                    print("note: the store holds no drug or MeSH reference data, so drugs and conditions are not "
+                          "linked — run 'trialgraph build' first", file=self.err)
             self._load_trials(trial_sources, sizes)
             self._flush()
             self.store.flush()
@@ -255,11 +280,11 @@ class Loader:
         raws = self._raw_records(sources, sizes)
         if self.workers == 1:
             for raw in raws:
-                self._accept(map_raw(raw, self.loaded_at, self.strict))
+                self._accept(map_raw(raw, self.loaded_at, self.strict, self.linker))
             return
         task = partial(_map_chunk, loaded_at=self.loaded_at, strict=self.strict)
         context = multiprocessing.get_context("forkserver")
-        with context.Pool(self.workers) as pool:
+        with context.Pool(self.workers, initializer=_init_worker, initargs=(self.linker,)) as pool:
             in_flight: deque = deque()
             for chunk in _chunks(raws, CHUNK):
                 in_flight.append(pool.apply_async(task, (chunk,)))
@@ -329,6 +354,30 @@ class Loader:
             self.summary.quads += count
         except InputError as exc:
             self._reject(exc.located(source=str(path)))
+
+
+    def _load_reference(self, path: Path, fmt: str) -> None:
+        """A reference source (MeSH, a curated table): its named graph(s), replaced whole."""
+        try:
+            writes = GRAPH_READERS[fmt].graph_writes(path, fmt, str(path), self.loaded_at)
+        except InputError as exc:
+            self._reject(exc.located(source=str(path)))
+            return
+        self.store.write_graphs(writes, bulk=False)
+        self.summary.reference_files += 1
+        self.summary.quads += sum(w.nquads.count("\n") for w in writes)
+
+
+def build_linker(store: EmbeddedStore) -> Linker:
+    """A linker over the store's reference graphs and the curated rules and resolutions."""
+    from graph.readers import reference
+
+    try:
+        tables = reference.load_reference()
+        rules, resolutions = tables.condition_rules, tables.resolutions
+    except (InputError, OSError):
+        rules, resolutions = [], []
+    return linking.from_store(store, rules, resolutions)
 
 
 def _chunks(items: Iterable[RawRecord], size: int) -> Iterator[list[RawRecord]]:

@@ -138,6 +138,18 @@ class MeshTerm:
 
 
 @dataclass(slots=True)
+class RelatedTrial:
+    """Another study a record names: by NCT id, or by its sponsor's code when it has none."""
+
+    identifier: str  #: NCT id, or another study code such as ``INO-0107``
+    title: str | None = None
+    status: str | None = None
+    phases: list[str] = field(default_factory=list)
+    note: str | None = None  #: how the record relates it ("long-term follow-up of ...")
+    alt_identifiers: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class ResponsibleParty:
     party_type: str | None = None
     name: str | None = None
@@ -209,6 +221,9 @@ class Trial:
     # references
     references: list[Reference] = field(default_factory=list)
     links: list[WebLink] = field(default_factory=list)
+    related: list[RelatedTrial] = field(default_factory=list)
+    #: conditions exactly as the source printed them, when it had to be split into ``conditions``
+    condition_text: str | None = None
     # derived MeSH links, as the registry gave them
     condition_meshes: list[MeshTerm] = field(default_factory=list)
     condition_mesh_ancestors: list[MeshTerm] = field(default_factory=list)
@@ -223,3 +238,77 @@ class Trial:
         if self.last_update_posted is not None:
             return self.last_update_posted.value
         return self.last_update_submitted
+
+
+# --- reference records (curated tables, MeSH) -----------------------------------------------------
+
+
+@dataclass(slots=True)
+class Drug:
+    """A normalised drug of the curated table ``seeds/reference/drugs.tsv``."""
+
+    drug_id: str  #: our key, e.g. ``inolimomab``
+    name: str  #: INN or usual name
+    kind: str  #: a code of the DrugKind scheme
+    brand_names: list[str] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)  #: development codes
+    synonyms: list[str] = field(default_factory=list)
+    xrefs: dict[str, str] = field(default_factory=dict)  #: prefix -> id: drugbank, chembl, unii, mesh
+    source: str = ""
+
+
+@dataclass(slots=True)
+class Target:
+    """A molecular target (a human protein, by UniProt accession)."""
+
+    uniprot: str
+    symbol: str
+    name: str
+    hgnc: str | None = None
+    ncbi_gene: str | None = None
+    aliases: list[str] = field(default_factory=list)
+    source: str = ""
+
+
+@dataclass(slots=True)
+class TargetClaim:
+    """That a drug acts on a target: how, and who says so."""
+
+    drug_id: str
+    uniprot: str
+    action_type: str  #: a code of the ActionType scheme
+    mechanism: str
+    source: str
+
+
+@dataclass(slots=True)
+class MeshDescriptor:
+    """A MeSH descriptor: NLM unique id, preferred label, tree numbers, entry terms."""
+
+    ui: str
+    label: str
+    tree_numbers: list[str] = field(default_factory=list)
+    entry_terms: list[str] = field(default_factory=list)
+    source: str = ""
+
+
+@dataclass(slots=True)
+class ConditionRule:
+    """A curated rule linking condition text that no MeSH label matches to a descriptor."""
+
+    phrase: str  #: matched case- and punctuation-insensitively, as a whole phrase
+    mesh_ui: str
+    note: str
+    source: str
+    scope: str = "condition"  #: where the phrase is looked for: condition, inclusion or summary
+
+
+@dataclass(slots=True)
+class Resolution:
+    """A curated decision that two spellings name one entity (person, organization, study)."""
+
+    kind: str  #: ``person``, ``org`` or ``study``
+    variant: str
+    canonical: str
+    reason: str
+    source: str

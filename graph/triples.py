@@ -9,12 +9,14 @@ date, load time, tool version, a hash of the content). Quads are tuples of N-Tri
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Callable, Iterable
 
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
 from graph import __version__, iris
-from graph.records import Age, DatePoint, Organization, Trial
+from graph.linking import Link, Linker, norm
+from graph.records import Age, Contact, DatePoint, Intervention, Organization, Trial
 from graph.terms import (
     XSD_ANYURI,
     XSD_DATE,
@@ -35,6 +37,8 @@ from graph.vocab import GEO, TG, SCHEMES
 _A = iri(str(RDF.type))
 _LABEL = iri(str(RDFS.label))
 _SEE_ALSO = iri(str(RDFS.seeAlso))
+_ALT_LABEL = iri(str(SKOS.altLabel))
+_EXACT_MATCH = iri(str(SKOS.exactMatch))
 _LAT = iri(str(GEO.lat))
 _LONG = iri(str(GEO.long))
 _SOURCE = iri(str(DCTERMS.source))
@@ -117,179 +121,308 @@ class _Emitter:
             self.add(s, p_years, decimal(age.years))
 
 
-def _organization(out: _Emitter, org: Organization) -> str:
-    node = iri(iris.org(org.name))
-    out.add(node, _A, P.Organization)
-    out.add(node, _LABEL, lit(org.name))
-    out.code(node, P.agencyClass, "agency", org.agency_class, "class")
-    return node
+_UNLINKED_DRUG = iri(SCHEMES["quality"].concept("UNLINKED_DRUG"))
+_UNLINKED_CONDITION = iri(SCHEMES["quality"].concept("UNLINKED_CONDITION"))
+#: Intervention types whose name should name a drug (others are procedures, devices ...).
+_DRUG_TYPES = {"DRUG", "BIOLOGICAL"}
+#: Interventions that are not a drug to link, whatever their type.
+_NOT_DRUGS = re.compile(r"\b(placebo|sham|vehicle|saline|standard of care|usual care)\b", re.IGNORECASE)
+#: Parenthesised notes in site names: "(All Protocol Activities)".
+_SITE_NOTE = re.compile(r"\(([^()]*)\)\s*$")
+_NO_LINKER = Linker()
 
 
-def _person(out: _Emitter, name: str) -> str:
-    node = iri(iris.person(name))
-    out.add(node, _A, P.Person)
-    out.add(node, _LABEL, lit(name))
-    return node
+class _TrialMapper:
+    """Maps one trial; each section of the record is one method."""
 
+    def __init__(self, trial: Trial, linker: Linker) -> None:
+        self.trial = trial
+        self.nct = trial.nct_id
+        self.linker = linker
+        self.out = _Emitter(iris.trial_graph(self.nct))
+        self.t = iri(iris.trial(self.nct))
+        self.orgs: dict[str, str] = {}  # normalised name or alias -> org IRI, for sites
 
-def trial_quads(trial: Trial) -> list[Quad]:
-    """The quads of one trial's named graph, without provenance."""
-    nct = trial.nct_id
-    out = _Emitter(iris.trial_graph(nct))
-    t = iri(iris.trial(nct))
+    def part(self, kind: str, index: int | str) -> str:
+        return iri(iris.trial_part(self.nct, kind, index))
 
-    def part(kind: str, index: int | str) -> str:
-        return iri(iris.trial_part(nct, kind, index))
+    # --- shared entities, resolved -----------------------------------------------------------
 
-    # identification
-    out.add(t, _A, P.Trial)
-    if trial.study_type in _STUDY_TYPE_CLASS:
-        out.add(t, _A, getattr(P, _STUDY_TYPE_CLASS[trial.study_type]))
-    out.add(t, P.nctId, lit(nct))
-    out.add(t, _LABEL, lit(trial.brief_title or nct))
-    out.text(t, P.briefTitle, trial.brief_title)
-    out.text(t, P.officialTitle, trial.official_title)
-    out.text(t, P.acronym, trial.acronym)
-    out.text(t, P.orgStudyId, trial.org_study_id)
-    out.texts(t, P.nctIdAlias, trial.nct_aliases)
-    for i, sid in enumerate(trial.secondary_ids, start=1):
-        node = part("secondary-id", i)
-        out.add(t, P.secondaryIdentifier, node)
-        out.add(node, _A, P.SecondaryIdentifier)
-        out.add(node, P.identifierValue, lit(sid.value))
-        out.text(node, P.identifierType, sid.id_type)
-        out.text(node, P.identifierDomain, sid.domain)
-        if sid.link:
-            out.add(node, P.url, typed(sid.link, XSD_ANYURI))
-    if trial.organization:
-        out.add(t, P.registeringOrganization, _organization(out, trial.organization))
+    def organization(self, org: Organization) -> str:
+        out = self.out
+        canonical, reason = self.linker.resolve("org", org.name)
+        node = iri(iris.org(canonical))
+        out.add(node, _A, P.Organization)
+        out.add(node, _LABEL, lit(canonical))
+        if reason:
+            out.add(node, _ALT_LABEL, lit(org.name))
+            out.add(node, P.resolutionNote, lit(reason))
+        out.code(node, P.agencyClass, "agency", org.agency_class, "class")
+        for name in (org.name, canonical):
+            self.orgs.setdefault(norm(name), node)
+        return node
 
-    # status and dates
-    out.code(t, P.overallStatus, "status", trial.overall_status, "overallStatus")
-    out.code(t, P.lastKnownStatus, "status", trial.last_known_status, "lastKnownStatus")
-    out.text(t, P.whyStopped, trial.why_stopped)
-    out.date(t, P.statusVerifiedDate, trial.status_verified)
-    out.date(t, P.startDate, trial.start, P.startDateType, "startDate.type")
-    out.date(t, P.primaryCompletionDate, trial.primary_completion, P.primaryCompletionDateType, "primaryCompletionDate.type")
-    out.date(t, P.completionDate, trial.completion, P.completionDateType, "completionDate.type")
-    out.date(t, P.firstSubmittedDate, trial.first_submitted)
-    out.date(t, P.firstPostedDate, trial.first_posted)
-    out.date(t, P.resultsFirstPostedDate, trial.results_first_posted)
-    out.date(t, P.lastUpdateSubmittedDate, trial.last_update_submitted)
-    out.date(t, P.lastUpdatePostedDate, trial.last_update_posted)
-    out.flag(t, P.hasExpandedAccess, trial.has_expanded_access)
-    out.flag(t, P.hasResults, trial.has_results)
+    def person(self, name: str) -> str:
+        out = self.out
+        canonical, reason = self.linker.resolve("person", name)
+        node = iri(iris.person(canonical))
+        out.add(node, _A, P.Person)
+        out.add(node, _LABEL, lit(canonical))
+        if reason:
+            out.add(node, _ALT_LABEL, lit(name))
+            out.add(node, P.resolutionNote, lit(reason))
+        return node
 
-    # sponsors
-    if trial.lead_sponsor:
-        out.add(t, P.leadSponsor, _organization(out, trial.lead_sponsor))
-    for org in trial.collaborators:
-        out.add(t, P.collaborator, _organization(out, org))
-    party = trial.responsible_party
-    if party:
-        out.code(t, P.responsiblePartyType, "party", party.party_type, "responsibleParty.type")
-        if party.name:
-            person = _person(out, party.name)
-            out.add(t, P.responsibleParty, person)
+    def link_node(self, node: str, link_node: str, link: Link, link_prop: str, target_prop: str,
+                  link_class: str) -> None:
+        out = self.out
+        out.add(node, link_prop, link_node)
+        out.add(link_node, _A, link_class)
+        out.add(link_node, target_prop, iri(link.target))
+        out.add(link_node, P.matchMethod, iri(SCHEMES["match"].concept(link.method)))
+        out.add(link_node, P.matchedText, lit(link.matched))
+        if link.rule:
+            out.add(link_node, P.matchRule, lit(link.rule))
+
+    # --- sections ----------------------------------------------------------------------------
+
+    def identification(self) -> None:
+        trial, out, t = self.trial, self.out, self.t
+        out.add(t, _A, P.Trial)
+        if trial.study_type in _STUDY_TYPE_CLASS:
+            out.add(t, _A, getattr(P, _STUDY_TYPE_CLASS[trial.study_type]))
+        out.add(t, P.nctId, lit(self.nct))
+        out.add(t, _LABEL, lit(trial.brief_title or self.nct))
+        out.text(t, P.briefTitle, trial.brief_title)
+        out.text(t, P.officialTitle, trial.official_title)
+        out.text(t, P.acronym, trial.acronym)
+        out.text(t, P.orgStudyId, trial.org_study_id)
+        out.texts(t, P.nctIdAlias, trial.nct_aliases)
+        for i, sid in enumerate(trial.secondary_ids, start=1):
+            node = self.part("secondary-id", i)
+            out.add(t, P.secondaryIdentifier, node)
+            out.add(node, _A, P.SecondaryIdentifier)
+            out.add(node, P.identifierValue, lit(sid.value))
+            out.text(node, P.identifierType, sid.id_type)
+            out.text(node, P.identifierDomain, sid.domain)
+            if sid.link:
+                out.add(node, P.url, typed(sid.link, XSD_ANYURI))
+        if trial.organization:
+            out.add(t, P.registeringOrganization, self.organization(trial.organization))
+
+    def status(self) -> None:
+        trial, out, t = self.trial, self.out, self.t
+        out.code(t, P.overallStatus, "status", trial.overall_status, "overallStatus")
+        out.code(t, P.lastKnownStatus, "status", trial.last_known_status, "lastKnownStatus")
+        out.text(t, P.whyStopped, trial.why_stopped)
+        out.date(t, P.statusVerifiedDate, trial.status_verified)
+        out.date(t, P.startDate, trial.start, P.startDateType, "startDate.type")
+        out.date(t, P.primaryCompletionDate, trial.primary_completion, P.primaryCompletionDateType,
+                 "primaryCompletionDate.type")
+        out.date(t, P.completionDate, trial.completion, P.completionDateType, "completionDate.type")
+        out.date(t, P.firstSubmittedDate, trial.first_submitted)
+        out.date(t, P.firstPostedDate, trial.first_posted)
+        out.date(t, P.resultsFirstPostedDate, trial.results_first_posted)
+        out.date(t, P.lastUpdateSubmittedDate, trial.last_update_submitted)
+        out.date(t, P.lastUpdatePostedDate, trial.last_update_posted)
+        out.flag(t, P.hasExpandedAccess, trial.has_expanded_access)
+        out.flag(t, P.hasResults, trial.has_results)
+
+    def sponsors(self) -> None:
+        trial, out, t = self.trial, self.out, self.t
+        if trial.lead_sponsor:
+            out.add(t, P.leadSponsor, self.organization(trial.lead_sponsor))
+        for org in trial.collaborators:
+            out.add(t, P.collaborator, self.organization(org))
+        party = trial.responsible_party
+        if party:
+            out.code(t, P.responsiblePartyType, "party", party.party_type, "responsibleParty.type")
+            if party.name:
+                out.add(t, P.responsibleParty, self.person(party.name))
+            elif party.party_type == "SPONSOR" and trial.lead_sponsor:
+                out.add(t, P.responsibleParty, self.organization(trial.lead_sponsor))
+            out.text(t, P.responsiblePartyTitle, party.title)
             if party.affiliation:
-                out.add(person, P.affiliation, _organization(out, Organization(party.affiliation)))
-        elif party.party_type == "SPONSOR" and trial.lead_sponsor:
-            out.add(t, P.responsibleParty, iri(iris.org(trial.lead_sponsor.name)))
+                out.add(t, P.responsiblePartyAffiliation, self.organization(Organization(party.affiliation)))
 
-    # description, conditions, keywords, MeSH as the registry gave it
-    out.text(t, P.briefSummary, trial.brief_summary)
-    out.text(t, P.detailedDescription, trial.detailed_description)
-    for text in trial.conditions:
-        node = iri(iris.condition(text))
-        out.add(t, P.condition, node)
+    def condition(self, text: str, links: list[Link]) -> None:
+        out = self.out
+        condition_iri = iris.condition(text)
+        node = iri(condition_iri)
+        out.add(self.t, P.condition, node)
         out.add(node, _A, P.Condition)
         out.add(node, _LABEL, lit(text))
-    out.texts(t, P.keyword, trial.keywords)
-    for prop, terms in (
-        (P.conditionMesh, trial.condition_meshes),
-        (P.conditionMeshAncestor, trial.condition_mesh_ancestors),
-        (P.interventionMesh, trial.intervention_meshes),
-        (P.interventionMeshAncestor, trial.intervention_mesh_ancestors),
-    ):
-        for term in terms:
-            node = iri(iris.mesh(term.ui))
-            out.add(t, prop, node)
-            out.text(node, _LABEL, term.term)
+        if not links:
+            out.add(node, P.qualityFlag, _UNLINKED_CONDITION)
+        for link in links:
+            out.add(node, P.mesh, iri(link.target))
+            self.link_node(node, iri(iris.mesh_link(condition_iri, link.target)), link, P.meshLink, P.mesh,
+                           P.MeshLink)
 
-    # design
-    for phase in trial.phases:
-        out.code(t, P.phase, "phase", phase, "phases")
-    out.code(t, P.studyType, "studytype", trial.study_type, "studyType")
-    out.code(t, P.allocation, "allocation", trial.allocation, "allocation")
-    out.code(t, P.interventionModel, "model", trial.intervention_model, "interventionModel")
-    out.code(t, P.observationalModel, "obsmodel", trial.observational_model, "observationalModel")
-    out.code(t, P.timePerspective, "perspective", trial.time_perspective, "timePerspective")
-    out.code(t, P.masking, "masking", trial.masking, "masking")
-    for who in trial.who_masked:
-        out.code(t, P.whoMasked, "masked", who, "whoMasked")
-    out.code(t, P.primaryPurpose, "purpose", trial.primary_purpose, "primaryPurpose")
-    if trial.enrollment is not None:
-        out.add(t, P.enrollment, integer(trial.enrollment))
-    out.code(t, P.enrollmentType, "estimate", trial.enrollment_type, "enrollmentType")
-    out.flag(t, P.patientRegistry, trial.patient_registry)
+    def conditions(self) -> None:
+        trial, out, t, linker = self.trial, self.out, self.t, self.linker
+        out.text(t, P.briefSummary, trial.brief_summary)
+        out.text(t, P.detailedDescription, trial.detailed_description)
+        out.text(t, P.conditionText, trial.condition_text)
+        texts = list(trial.conditions)
+        if not texts and trial.condition_text:
+            texts = linker.split_conditions(trial.condition_text)
+        registry = {norm(m.term): iris.mesh(m.ui) for m in trial.condition_meshes if m.term}
+        done: set[str] = set()
+        for text in texts:
+            links = linker.link_condition(text)
+            registered = registry.get(norm(text))
+            if registered and registered not in {link.target for link in links}:
+                links.append(Link(registered, "REGISTRY_MESH", text))
+            self.condition(text, links)
+            done.update(link.target for link in links)
+        # conditions named in free text: the summary of a record that lists none, and the
+        # abbreviations curated rules know in inclusion criteria
+        mined: list[Link] = []
+        if not texts:
+            mined += linker.find_conditions(" ".join(filter(None, (trial.brief_title, trial.brief_summary))), "summary")
+        if trial.eligibility is not None:
+            mined += linker.find_conditions(trial.eligibility.inclusion or trial.eligibility.criteria or "", "inclusion")
+        for link in mined:
+            if link.target not in done:
+                done.add(link.target)
+                self.condition(link.matched, [link])
+        out.texts(t, P.keyword, trial.keywords)
+        for prop, terms in (
+            (P.conditionMesh, trial.condition_meshes),
+            (P.conditionMeshAncestor, trial.condition_mesh_ancestors),
+            (P.interventionMesh, trial.intervention_meshes),
+            (P.interventionMeshAncestor, trial.intervention_mesh_ancestors),
+        ):
+            for term in terms:
+                node = iri(iris.mesh(term.ui))
+                out.add(t, prop, node)
+                out.text(node, _LABEL, term.term)
 
-    # arms and interventions
-    intervention_nodes: dict[str, str] = {}
-    for i, item in enumerate(trial.interventions, start=1):
-        node = part("intervention", i)
-        intervention_nodes.setdefault(item.name.casefold(), node)
-        if item.intervention_type:
-            intervention_nodes.setdefault(f"{item.intervention_type}: {item.name}".casefold(), node)
-        out.add(t, P.intervention, node)
-        out.add(node, _A, P.Intervention)
-        out.add(node, _LABEL, lit(item.name))
-        out.code(node, P.interventionType, "itype", item.intervention_type, "intervention.type")
-        out.text(node, P.description, item.description)
-        out.texts(node, P.otherName, item.other_names)
-    arm_nodes: dict[str, str] = {}
-    for i, arm in enumerate(trial.arms, start=1):
-        node = part("arm", i)
-        arm_nodes.setdefault(arm.label.casefold(), node)
-        out.add(t, P.arm, node)
-        out.add(node, _A, P.Arm)
-        out.add(node, _LABEL, lit(arm.label))
-        out.code(node, P.armType, "armtype", arm.arm_type, "armGroup.type")
-        out.text(node, P.description, arm.description)
-    links: set[tuple[str, str]] = set()
-    for arm in trial.arms:
-        for name in arm.intervention_names:
-            target = intervention_nodes.get(name.casefold()) or intervention_nodes.get(
-                name.partition(": ")[2].casefold()
-            )
-            if target:
-                links.add((arm_nodes[arm.label.casefold()], target))
-    for i, item in enumerate(trial.interventions, start=1):
-        for label in item.arm_labels:
-            arm_node = arm_nodes.get(label.casefold())
-            if arm_node:
-                links.add((arm_node, part("intervention", i)))
-    for arm_node, intervention_node in sorted(links):
-        out.add(arm_node, P.armIntervention, intervention_node)
+    def design(self) -> None:
+        trial, out, t = self.trial, self.out, self.t
+        for phase in trial.phases:
+            out.code(t, P.phase, "phase", phase, "phases")
+        out.code(t, P.studyType, "studytype", trial.study_type, "studyType")
+        out.code(t, P.allocation, "allocation", trial.allocation, "allocation")
+        out.code(t, P.interventionModel, "model", trial.intervention_model, "interventionModel")
+        out.code(t, P.observationalModel, "obsmodel", trial.observational_model, "observationalModel")
+        out.code(t, P.timePerspective, "perspective", trial.time_perspective, "timePerspective")
+        out.code(t, P.masking, "masking", trial.masking, "masking")
+        for who in trial.who_masked:
+            out.code(t, P.whoMasked, "masked", who, "whoMasked")
+        out.code(t, P.primaryPurpose, "purpose", trial.primary_purpose, "primaryPurpose")
+        if trial.enrollment is not None:
+            out.add(t, P.enrollment, integer(trial.enrollment))
+        out.code(t, P.enrollmentType, "estimate", trial.enrollment_type, "enrollmentType")
+        out.flag(t, P.patientRegistry, trial.patient_registry)
 
-    # outcomes
-    counters = {"primary": 0, "secondary": 0, "other": 0}
-    outcome_prop = {"primary": P.primaryOutcome, "secondary": P.secondaryOutcome, "other": P.otherOutcome}
-    for outcome in trial.outcomes:
-        counters[outcome.kind] += 1
-        node = part(f"outcome-{outcome.kind}", counters[outcome.kind])
-        out.add(t, outcome_prop[outcome.kind], node)
-        out.add(node, _A, P.Outcome)
-        out.add(node, P.measure, lit(outcome.measure))
-        out.text(node, P.description, outcome.description)
-        out.text(node, P.timeFrame, outcome.time_frame)
+    def drug_links(self, item: Intervention) -> list[Link]:
+        """Drugs an intervention names: by its names, else by the registry's MeSH term for it."""
+        linker = self.linker
+        links: dict[str, Link] = {}
+        for name in (item.name, *item.other_names):
+            for link in linker.link_drug(name):
+                links.setdefault(link.target, link)
+        if links:
+            return list(links.values())
+        names = {norm(n) for n in (item.name, *item.other_names)}
+        for term in self.trial.intervention_meshes:
+            if term.term and norm(term.term) in names:
+                descriptor = iris.mesh(term.ui)
+                drug = linker.drug_for_mesh(descriptor)
+                rule = "the intervention's name is the registry's MeSH term for the study's interventions"
+                if drug is None:  # a drug node named by the registry's MeSH term
+                    drug = iris.drug(term.term)
+                    node = iri(drug)
+                    self.out.add(node, _A, P.Drug)
+                    self.out.add(node, _LABEL, lit(term.term))
+                    self.out.add(node, _EXACT_MATCH, iri(descriptor))
+                links.setdefault(drug, Link(drug, "REGISTRY_MESH", term.term, rule))
+        return list(links.values())
 
-    # eligibility
-    elig = trial.eligibility
-    if elig is not None:
-        node = part("eligibility", 1)
-        out.add(t, P.eligibility, node)
+    def interventions(self) -> None:
+        trial, out, t = self.trial, self.out, self.t
+        nodes: dict[str, str] = {}
+        interventions = list(trial.interventions)
+        derived: dict[int, Link] = {}
+        if not interventions and trial.study_type == "EXPANDED_ACCESS" and trial.brief_summary:
+            rule = "an expanded-access record that lists no intervention: the drug its summary names"
+            for link in self.linker.find_drugs(trial.brief_summary, rule=rule):
+                derived[len(interventions)] = link
+                interventions.append(Intervention(name=link.matched))
+        for i, item in enumerate(interventions, start=1):
+            node = self.part("intervention", i)
+            nodes.setdefault(item.name.casefold(), node)
+            if item.intervention_type:
+                nodes.setdefault(f"{item.intervention_type}: {item.name}".casefold(), node)
+            out.add(t, P.intervention, node)
+            out.add(node, _A, P.Intervention)
+            out.add(node, _LABEL, lit(item.name))
+            out.code(node, P.interventionType, "itype", item.intervention_type, "intervention.type")
+            out.text(node, P.description, item.description)
+            out.texts(node, P.otherName, item.other_names)
+            links = [derived[i - 1]] if i - 1 in derived else self.drug_links(item)
+            for k, link in enumerate(links, start=1):
+                out.add(node, P.drug, iri(link.target))
+                self.link_node(node, self.part(f"intervention-{i}-drug", k), link, P.drugLink, P.drug, P.DrugLink)
+            if not links and item.intervention_type in _DRUG_TYPES and not _NOT_DRUGS.search(item.name):
+                out.add(node, P.qualityFlag, _UNLINKED_DRUG)
+        arms: dict[str, str] = {}
+        for i, arm in enumerate(trial.arms, start=1):
+            node = self.part("arm", i)
+            arms.setdefault(arm.label.casefold(), node)
+            out.add(t, P.arm, node)
+            out.add(node, _A, P.Arm)
+            out.add(node, _LABEL, lit(arm.label))
+            out.code(node, P.armType, "armtype", arm.arm_type, "armGroup.type")
+            out.text(node, P.description, arm.description)
+        pairs: set[tuple[str, str]] = set()
+        for arm in trial.arms:
+            for name in arm.intervention_names:
+                target = nodes.get(name.casefold()) or nodes.get(name.partition(": ")[2].casefold())
+                if target:
+                    pairs.add((arms[arm.label.casefold()], target))
+        for i, item in enumerate(interventions, start=1):
+            for label in item.arm_labels:
+                if label.casefold() in arms:
+                    pairs.add((arms[label.casefold()], self.part("intervention", i)))
+        for arm_node, intervention_node in sorted(pairs):
+            out.add(arm_node, P.armIntervention, intervention_node)
+
+    def mentions(self, node: str, text: str | None, kind: str, where: str) -> None:
+        """Drugs named in free text, linked as mentions (not as interventions)."""
+        if not text:
+            return
+        rule = f"a drug named in the {where}"
+        for k, link in enumerate(self.linker.find_drugs(text, rule=rule), start=1):
+            self.out.add(node, P.mentionsDrug, iri(link.target))
+            self.link_node(node, self.part(f"{kind}-mention", k), link, P.drugLink, P.drug, P.DrugLink)
+
+    def outcomes(self) -> None:
+        out, t = self.out, self.t
+        counters = {"primary": 0, "secondary": 0, "other": 0}
+        prop = {"primary": P.primaryOutcome, "secondary": P.secondaryOutcome, "other": P.otherOutcome}
+        for outcome in self.trial.outcomes:
+            counters[outcome.kind] += 1
+            node = self.part(f"outcome-{outcome.kind}", counters[outcome.kind])
+            out.add(t, prop[outcome.kind], node)
+            out.add(node, _A, P.Outcome)
+            out.add(node, P.measure, lit(outcome.measure))
+            out.text(node, P.description, outcome.description)
+            out.text(node, P.timeFrame, outcome.time_frame)
+
+    def eligibility(self) -> None:
+        elig, out = self.trial.eligibility, self.out
+        self.mentions(self.t, self.trial.detailed_description, "description", "detailed description")
+        if elig is None:
+            return
+        node = self.part("eligibility", 1)
+        out.add(self.t, P.eligibility, node)
         out.add(node, _A, P.Eligibility)
         out.text(node, P.criteria, elig.criteria)
+        out.text(node, P.inclusionCriteria, elig.inclusion)
+        out.text(node, P.exclusionCriteria, elig.exclusion)
         out.age(node, P.minimumAge, P.minimumAgeYears, elig.minimum_age)
         out.age(node, P.maximumAge, P.maximumAgeYears, elig.maximum_age)
         out.text(node, P.ageDescription, elig.age_text)
@@ -301,68 +434,130 @@ def trial_quads(trial: Trial) -> list[Quad]:
         out.text(node, P.genderDescription, elig.gender_description)
         out.text(node, P.studyPopulation, elig.study_population)
         out.code(node, P.samplingMethod, "sampling", elig.sampling_method, "samplingMethod")
+        self.mentions(node, elig.criteria or " ".join(filter(None, (elig.inclusion, elig.exclusion))),
+                      "criteria", "eligibility criteria")
 
-    # people and places
-    for i, official in enumerate(trial.officials, start=1):
-        node = part("official", i)
-        out.add(t, P.official, node)
-        out.add(node, _A, P.Official)
-        out.add(node, P.person, _person(out, official.name))
-        out.code(node, P.role, "role", official.role, "official.role")
-        if official.affiliation:
-            out.add(node, P.affiliation, _organization(out, Organization(official.affiliation)))
-
-    def contact(node: str, c) -> None:  # noqa: ANN001 - records.Contact
+    def contact(self, node: str, c: Contact) -> None:
+        out = self.out
         out.add(node, _A, P.Contact)
         if c.name:
-            out.add(node, P.person, _person(out, c.name))
+            out.add(node, P.person, self.person(c.name))
         out.code(node, P.role, "role", c.role, "contact.role")
         out.text(node, P.phone, c.phone)
         out.text(node, P.phoneExtension, c.phone_ext)
         out.text(node, P.email, c.email)
 
-    for i, c in enumerate(trial.central_contacts, start=1):
-        node = part("contact", i)
-        out.add(t, P.centralContact, node)
-        contact(node, c)
-    for i, loc in enumerate(trial.locations, start=1):
-        node = part("location", i)
-        out.add(t, P.location, node)
-        out.add(node, _A, P.Location)
-        site = iri(iris.site(loc.facility, loc.city, loc.state, loc.country))
-        out.add(node, P.site, site)
-        out.code(node, P.recruitmentStatus, "status", loc.status, "location.status")
-        out.add(site, _A, P.Site)
-        out.add(site, _LABEL, lit(loc.facility or ", ".join(p for p in (loc.city, loc.state, loc.country) if p) or "unnamed site"))
-        out.text(site, P.city, loc.city)
-        out.text(site, P.state, loc.state)
-        out.text(site, P.postalCode, loc.postal_code)
-        out.text(site, P.country, loc.country)
-        if loc.latitude is not None and loc.longitude is not None:
-            out.add(site, _LAT, decimal(loc.latitude))
-            out.add(site, _LONG, decimal(loc.longitude))
-        for j, c in enumerate(loc.contacts, start=1):
-            cnode = part(f"location-{i}-contact", j)
-            out.add(node, P.contact, cnode)
-            contact(cnode, c)
+    def site_operator(self, facility: str) -> tuple[str, str] | None:
+        """The organisation of this record whose name (or curated short name) begins the site's name."""
+        key = norm(facility)
+        for name, org in sorted(self.orgs.items(), key=lambda kv: -len(kv[0])):
+            if name and (key == name or key.startswith(name + " ")):
+                return org, name
+        return None
 
-    # references and links
-    for i, ref in enumerate(trial.references, start=1):
-        node = part("reference", i)
-        out.add(t, P.reference, node)
-        out.add(node, _A, P.Reference)
-        if ref.pmid:
-            out.add(node, P.pmid, lit(ref.pmid))
-            out.add(node, _SEE_ALSO, iri(iris.pubmed(ref.pmid)))
-        out.code(node, P.referenceType, "reftype", ref.ref_type, "reference.type")
-        out.text(node, P.citation, ref.citation)
-    for i, link in enumerate(trial.links, start=1):
-        node = part("link", i)
-        out.add(t, P.webLink, node)
-        out.add(node, _A, P.WebLink)
-        out.add(node, P.url, typed(link.url, XSD_ANYURI))
-        out.text(node, _LABEL, link.label)
-    return list(dict.fromkeys(out.quads))
+    def people_and_places(self) -> None:
+        trial, out, t = self.trial, self.out, self.t
+        for i, official in enumerate(trial.officials, start=1):
+            node = self.part("official", i)
+            out.add(t, P.official, node)
+            out.add(node, _A, P.Official)
+            out.add(node, P.person, self.person(official.name))
+            out.code(node, P.role, "role", official.role, "official.role")
+            if official.affiliation:
+                out.add(node, P.affiliation, self.organization(Organization(official.affiliation)))
+        for i, c in enumerate(trial.central_contacts, start=1):
+            node = self.part("contact", i)
+            out.add(t, P.centralContact, node)
+            self.contact(node, c)
+        for (kind, variant), (canonical, _) in self.linker.resolutions.items():
+            if kind == "org" and norm(canonical) in self.orgs:
+                self.orgs.setdefault(variant, self.orgs[norm(canonical)])
+        for i, loc in enumerate(trial.locations, start=1):
+            node = self.part("location", i)
+            out.add(t, P.location, node)
+            out.add(node, _A, P.Location)
+            site = iri(iris.site(loc.facility, loc.city, loc.state, loc.country))
+            out.add(node, P.site, site)
+            out.code(node, P.recruitmentStatus, "status", loc.status, "location.status")
+            out.add(site, _A, P.Site)
+            label = loc.facility or ", ".join(p for p in (loc.city, loc.state, loc.country) if p) or "unnamed site"
+            out.add(site, _LABEL, lit(label))
+            out.text(site, P.city, loc.city)
+            out.text(site, P.state, loc.state)
+            out.text(site, P.postalCode, loc.postal_code)
+            out.text(site, P.country, loc.country)
+            if loc.latitude is not None and loc.longitude is not None:
+                out.add(site, _LAT, decimal(loc.latitude))
+                out.add(site, _LONG, decimal(loc.longitude))
+            if loc.facility:
+                note = _SITE_NOTE.search(loc.facility)
+                if note and note.group(1).strip():
+                    out.add(site, P.siteNote, lit(note.group(1).strip()))
+                operator = self.site_operator(loc.facility)
+                if operator:
+                    out.add(site, P.operatedBy, operator[0])
+            for j, c in enumerate(loc.contacts, start=1):
+                cnode = self.part(f"location-{i}-contact", j)
+                out.add(node, P.contact, cnode)
+                self.contact(cnode, c)
+
+    def references(self) -> None:
+        trial, out, t = self.trial, self.out, self.t
+        for i, ref in enumerate(trial.references, start=1):
+            node = self.part("reference", i)
+            out.add(t, P.reference, node)
+            out.add(node, _A, P.Reference)
+            if ref.pmid:
+                out.add(node, P.pmid, lit(ref.pmid))
+                out.add(node, _SEE_ALSO, iri(iris.pubmed(ref.pmid)))
+            out.code(node, P.referenceType, "reftype", ref.ref_type, "reference.type")
+            out.text(node, P.citation, ref.citation)
+        for i, link in enumerate(trial.links, start=1):
+            node = self.part("link", i)
+            out.add(t, P.webLink, node)
+            out.add(node, _A, P.WebLink)
+            out.add(node, P.url, typed(link.url, XSD_ANYURI))
+            out.text(node, _LABEL, link.label)
+        for related in trial.related:
+            canonical, reason = self.linker.resolve("study", related.identifier)
+            node = iri(iris.study(canonical))
+            out.add(t, P.relatedTrial, node)
+            out.add(node, _A, P.Trial)
+            if iris.is_nct_id(canonical):
+                out.add(node, P.nctId, lit(canonical.upper()))
+            else:
+                out.add(node, P.orgStudyId, lit(canonical))
+            for alt in {*related.alt_identifiers, related.identifier} - {canonical}:
+                out.add(node, _ALT_LABEL, lit(alt))
+            if reason:
+                out.add(node, P.resolutionNote, lit(reason))
+            out.add(node, _LABEL, lit(related.title or canonical))
+            out.code(node, P.overallStatus, "status", related.status, "relatedTrial.status")
+            if related.phases:
+                out.code(node, P.phase, "phase", "/".join(related.phases), "relatedTrial.phase")
+            out.text(node, P.relationNote, related.note)
+
+    def quads(self) -> list[Quad]:
+        self.identification()
+        self.status()
+        self.sponsors()
+        self.conditions()
+        self.design()
+        self.interventions()
+        self.outcomes()
+        self.eligibility()
+        self.people_and_places()
+        self.references()
+        return list(dict.fromkeys(self.out.quads))
+
+
+def trial_quads(trial: Trial, linker: Linker | None = None) -> list[Quad]:
+    """The quads of one trial's named graph, without provenance.
+
+    With a :class:`~graph.linking.Linker`, interventions are linked to drugs, condition text to
+    MeSH descriptors and names to their curated canonical forms, each link with how it was made.
+    """
+    return _TrialMapper(trial, linker or _NO_LINKER).quads()
 
 
 def content_hash(quads: Iterable[Quad]) -> str:

@@ -31,6 +31,10 @@ TRIAL_PART_NS = ID_NS + "trial/"
 ORG_NS = ID_NS + "org/"
 SITE_NS = ID_NS + "site/"
 PERSON_NS = ID_NS + "person/"
+STUDY_NS = ID_NS + "study/"
+CLAIM_NS = ID_NS + "target-claim/"
+LINK_NS = ID_NS + "link/"
+BIOREGISTRY_NS = "https://bioregistry.io/"
 DRUG_NS = ID_NS + "drug/"
 CONDITION_NS = ID_NS + "condition/"
 MESH_NS = "http://id.nlm.nih.gov/mesh/"
@@ -41,7 +45,7 @@ PUBMED_NS = "https://pubmed.ncbi.nlm.nih.gov/"
 #: Named graphs of reference sources
 ONTOLOGY_GRAPH = GRAPH_NS + "ontology"
 MESH_GRAPH = GRAPH_NS + "mesh"
-REFERENCE_GRAPH = GRAPH_NS + "reference"
+REFERENCE_GRAPH_NS = GRAPH_NS + "reference/"
 REPORTS_GRAPH = GRAPH_NS + "reports"
 TRIAL_GRAPH_NS = GRAPH_NS + "trial/"
 
@@ -76,6 +80,8 @@ class TG(DefinedNamespace):
     WebLink: URIRef
     TrialRecord: URIRef
     ReferenceSource: URIRef
+    DrugLink: URIRef
+    MeshLink: URIRef
 
     # --- identification ------------------------------------------------------------------------
     nctId: URIRef
@@ -116,12 +122,15 @@ class TG(DefinedNamespace):
     agencyClass: URIRef
     responsibleParty: URIRef
     responsiblePartyType: URIRef
+    responsiblePartyTitle: URIRef
+    responsiblePartyAffiliation: URIRef
 
     # --- description, conditions, keywords ----------------------------------------------------
     briefSummary: URIRef
     detailedDescription: URIRef
     description: URIRef
     condition: URIRef
+    conditionText: URIRef
     keyword: URIRef
     conditionMesh: URIRef
     conditionMeshAncestor: URIRef
@@ -157,6 +166,14 @@ class TG(DefinedNamespace):
     target: URIRef
     actionType: URIRef
     mechanism: URIRef
+    drugKind: URIRef
+    brandName: URIRef
+    developmentCode: URIRef
+    xref: URIRef
+    geneSymbol: URIRef
+    hgncId: URIRef
+    ncbiGeneId: URIRef
+    uniprotId: URIRef
 
     # --- outcomes ------------------------------------------------------------------------------
     primaryOutcome: URIRef
@@ -168,6 +185,8 @@ class TG(DefinedNamespace):
     # --- eligibility ---------------------------------------------------------------------------
     eligibility: URIRef
     criteria: URIRef
+    inclusionCriteria: URIRef
+    exclusionCriteria: URIRef
     minimumAge: URIRef
     maximumAge: URIRef
     minimumAgeYears: URIRef
@@ -198,6 +217,8 @@ class TG(DefinedNamespace):
     state: URIRef
     postalCode: URIRef
     country: URIRef
+    operatedBy: URIRef
+    siteNote: URIRef
 
     # --- references and links ------------------------------------------------------------------
     reference: URIRef
@@ -205,6 +226,19 @@ class TG(DefinedNamespace):
     citation: URIRef
     referenceType: URIRef
     webLink: URIRef
+    relatedTrial: URIRef
+    relationNote: URIRef
+
+    # --- links made by trialgraph, with how they were made ------------------------------------
+    mesh: URIRef
+    meshLink: URIRef
+    drugLink: URIRef
+    mentionsDrug: URIRef
+    matchMethod: URIRef
+    matchedText: URIRef
+    matchRule: URIRef
+    resolutionNote: URIRef
+    probableMatch: URIRef
 
     # --- provenance and data quality -----------------------------------------------------------
     describes: URIRef
@@ -334,6 +368,18 @@ SCHEMES: dict[str, CodeScheme] = {
         CodeScheme("SamplingMethod", "sampling", ("PROBABILITY_SAMPLE", "NON_PROBABILITY_SAMPLE")),
         CodeScheme("DataQuality", "quality", (
             "UNKNOWN_CODE", "MISSING_FIELD", "UNLINKED_DRUG", "UNLINKED_CONDITION",
+        )),
+        CodeScheme("DrugKind", "drugkind", (
+            "MONOCLONAL_ANTIBODY", "POLYCLONAL_ANTIBODY", "SMALL_MOLECULE", "IMMUNOGLOBULIN",
+            "CORTICOSTEROID", "PROTEIN", "CELL_THERAPY", "OTHER",
+        )),
+        CodeScheme("ActionType", "action", (
+            "ANTAGONIST", "INHIBITOR", "AGONIST", "BINDING_AGENT", "CYTOLYTIC_ANTIBODY",
+            "DEPLETING_ANTIBODY", "MODULATOR", "BLOCKER", "OTHER",
+        )),
+        CodeScheme("MatchMethod", "match", (
+            "PREFERRED_LABEL", "ENTRY_TERM", "INN", "BRAND_NAME", "DEVELOPMENT_CODE", "SYNONYM",
+            "CURATED_RULE", "REGISTRY_MESH", "TEXT_MENTION",
         )),
     )
 }

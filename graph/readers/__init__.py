@@ -1,8 +1,10 @@
 """Readers: one module per source format, and detection of the format from a file's content.
 
-A *trial reader* yields raw records (:func:`read`, I/O) and parses each into typed
-:class:`~graph.records.Trial` records (:func:`parse`, pure); see :mod:`graph.readers.ctgov_json`.
-RDF files (our own exports, or anyone's) are loaded as they are, see :mod:`graph.readers.rdf`.
+A *trial reader* yields raw records (``read``, I/O) and parses each into typed
+:class:`~graph.records.Trial` records (``parse``, pure): registry JSON (:mod:`.ctgov_json`) and
+trial pages (:mod:`.pages`). A *graph reader* turns a whole reference source into named graphs
+(``graph_writes``): MeSH (:mod:`.mesh`) and the curated tables (:mod:`.reference`). RDF files
+(our own exports, or anyone's) are loaded as they are (:mod:`.rdf`).
 """
 
 from __future__ import annotations
@@ -11,16 +13,23 @@ from pathlib import Path
 from types import ModuleType
 
 from graph.errors import InputError
-from graph.readers import ctgov_json, rdf
+from graph.readers import ctgov_json, mesh, pages, rdf, reference
 from graph.readers.base import sniff
 
 #: Trial readers by format name.
 TRIAL_READERS: dict[str, ModuleType] = {
     ctgov_json.FORMAT: ctgov_json,
+    pages.FORMAT: pages,
+}
+
+#: Graph readers by format name (MeSH first: it also reads the curated MeSH table).
+GRAPH_READERS: dict[str, ModuleType] = {
+    **{fmt: mesh for fmt in mesh.FORMATS},
+    **{fmt: reference for fmt in reference.FORMATS},
 }
 
 #: Every format name ``trialgraph load --format`` accepts.
-FORMATS: tuple[str, ...] = (*TRIAL_READERS, *rdf.FORMATS)
+FORMATS: tuple[str, ...] = (*TRIAL_READERS, *GRAPH_READERS, *rdf.FORMATS)
 
 
 def detect(path: Path, label: str | None = None) -> str:
@@ -31,13 +40,18 @@ def detect(path: Path, label: str | None = None) -> str:
         return rdf_format
     head = sniff(path)
     if not head.strip(b"\xef\xbb\xbf \t\r\n"):
-        raise InputError("the file is empty", source=label, expected="a trial document or an RDF file")
+        raise InputError("the file is empty", source=label, expected="a trial document, a reference table or RDF")
     for name, reader in TRIAL_READERS.items():
         if reader.looks_like(head):
             return name
+    for reader in dict.fromkeys(GRAPH_READERS.values()):
+        found = reader.looks_like(path, head)
+        if found:
+            return found
     raise InputError(
         "format not recognised",
         source=label,
-        expected="ClinicalTrials.gov JSON (.json, .jsonl, .zip, .gz) or RDF (.ttl, .nt, .nq, .trig, .jsonld, .rdf); "
-        "name the format with --format",
+        expected="ClinicalTrials.gov JSON (.json, .jsonl, .zip, .gz), a trial page of a known layout (.txt), "
+        "MeSH (descriptor XML or TSV), a drug, target or drug_targets table (.tsv), "
+        "or RDF (.ttl, .nt, .nq, .trig, .jsonld, .rdf); name the format with --format",
     )

@@ -1,0 +1,389 @@
+"""Linking names to things: interventions and free text to drugs, condition text to MeSH.
+
+Matching ignores case, accents, punctuation and trademark signs, and treats a final plural ``s``
+as the singular. Every link says how it was made (a code of the ``MatchMethod`` scheme) and which
+words matched; a curated rule also names itself. A name that matches nothing, or matches two
+things equally well, is not linked: the mapping flags it instead of guessing.
+
+A :class:`Linker` is built from reference data — the curated tables and whatever MeSH and drug
+tables the store holds — and is pure once built, so worker processes can share it.
+
+>>> linker = Linker(drug_names=[DrugName("tgdrug-x", "Inolimomab", "INN"), DrugName("tgdrug-x", "Leukotac", "BRAND_NAME")])
+>>> [(l.target, l.method, l.matched) for l in linker.link_drug("Leukotac® (inolimomab)")]
+[('tgdrug-x', 'BRAND_NAME', 'Leukotac®')]
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Iterable, NamedTuple
+
+from graph import iris
+from graph.vocab import REFERENCE_GRAPH_NS
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_MARKS = str.maketrans({"®": " ", "™": " ", "©": " ", "℠": " "})
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.translate(_MARKS))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def singular(token: str) -> str:
+    """A crude singular, enough to match ``Cytopenias`` to ``Cytopenia``.
+
+    >>> [singular(t) for t in ("cytopenias", "therapies", "diseases", "sepsis", "virus", "class")]
+    ['cytopenia', 'therapy', 'disease', 'sepsis', 'virus', 'class']
+    """
+    if len(token) > 4 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is", "ys")):
+        return token[:-1]
+    return token
+
+
+def words(text: str) -> list[tuple[str, int, int]]:
+    """Normalised words of a text with their spans in the original text.
+
+    >>> words("Leukotac® (inolimomab)")
+    [('leukotac', 0, 8), ('inolimomab', 11, 21)]
+    """
+    out = []
+    for match in _TOKEN.finditer(text):
+        for part in _TOKEN.findall(_fold(match.group())):  # folding may split a ligature
+            out.append((singular(part), match.start(), match.end()))
+    return out
+
+
+def norm(text: str) -> str:
+    """The matching key of a name.
+
+    >>> norm("Graft-vs-Host Disease") == norm("graft vs host diseases")
+    True
+    >>> norm("Thymoglobulin®")
+    'thymoglobulin'
+    """
+    return " ".join(w for w, _, _ in words(text))
+
+
+class Link(NamedTuple):
+    """A link trialgraph made: to what, how, on which words, by which rule."""
+
+    target: str  #: drug IRI or MeSH descriptor IRI
+    method: str  #: a code of the MatchMethod scheme
+    matched: str  #: the words of the source text that matched
+    rule: str | None = None
+
+
+class DrugName(NamedTuple):
+    drug: str  #: drug IRI
+    name: str
+    method: str  #: INN, BRAND_NAME, DEVELOPMENT_CODE or SYNONYM
+
+
+class MeshName(NamedTuple):
+    descriptor: str  #: MeSH descriptor IRI
+    name: str
+    method: str  #: PREFERRED_LABEL or ENTRY_TERM
+    disease: bool  #: in the C (Diseases) tree
+
+
+class Rule(NamedTuple):
+    phrase: str
+    descriptor: str  #: MeSH descriptor IRI
+    scope: str  #: condition, inclusion or summary
+    note: str
+
+
+@dataclass(slots=True)
+class _Match:
+    start: int  #: first word
+    end: int  #: word after the last
+    text: str
+    values: list
+    char_end: int = 0  #: where the matched words end in the text
+
+
+class PhraseIndex:
+    """Phrases (as word sequences) to values; finds the longest phrases in a text."""
+
+    def __init__(self) -> None:
+        self._phrases: dict[tuple[str, ...], list] = {}
+        self.longest = 0
+
+    def add(self, phrase: str, value: object) -> None:
+        key = tuple(w for w, _, _ in words(phrase))
+        if not key:
+            return
+        values = self._phrases.setdefault(key, [])
+        if value not in values:
+            values.append(value)
+        self.longest = max(self.longest, len(key))
+
+    def get(self, text: str) -> list:
+        return self._phrases.get(tuple(w for w, _, _ in words(text)), [])
+
+    def __contains__(self, text: str) -> bool:
+        return bool(self.get(text))
+
+    def __len__(self) -> int:
+        return len(self._phrases)
+
+    def find(self, text: str) -> list[_Match]:
+        """Non-overlapping occurrences, longest first, left to right."""
+        tokens = words(text)
+        out: list[_Match] = []
+        i = 0
+        while i < len(tokens):
+            for n in range(min(self.longest, len(tokens) - i), 0, -1):
+                key = tuple(t[0] for t in tokens[i : i + n])
+                values = self._phrases.get(key)
+                if values:
+                    start, end = tokens[i][1], tokens[i + n - 1][2]
+                    out.append(_Match(i, i + n, text[start:end], values, end))
+                    i += n
+                    break
+            else:
+                i += 1
+        return out
+
+
+_PARENS = re.compile(r"\(([^()]*)\)")
+_GLOSS = re.compile(r"\s*\(([^()]*)\)")
+
+
+@dataclass
+class Linker:
+    """Matching of names against reference data. Empty reference data links nothing."""
+
+    drug_names: Iterable[DrugName] = ()
+    mesh_names: Iterable[MeshName] = ()
+    rules: Iterable[Rule] = ()
+    #: (kind, variant key) -> (canonical name, reason)
+    resolutions: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    #: MeSH descriptor or supplementary concept IRI -> drug IRI (a drug's MeSH cross-reference)
+    drug_by_mesh: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._drugs = PhraseIndex()
+        for item in self.drug_names:
+            self._drugs.add(item.name, (item.drug, item.method))
+        self._conditions = PhraseIndex()
+        self._diseases = PhraseIndex()
+        for item in self.mesh_names:
+            self._conditions.add(item.name, (item.descriptor, item.method))
+            if item.disease:
+                self._diseases.add(item.name, (item.descriptor, item.method))
+        self._rules: dict[str, PhraseIndex] = {}
+        for rule in self.rules:
+            self._rules.setdefault(rule.scope, PhraseIndex()).add(rule.phrase, (rule.descriptor, rule.note))
+        self.drug_names = self.mesh_names = self.rules = ()  # the indexes hold them now
+
+    @property
+    def empty(self) -> bool:
+        return not (len(self._drugs) or len(self._conditions) or self._rules)
+
+    # --- drugs -----------------------------------------------------------------------------
+
+    def _drug_values(self, values: list) -> tuple[str, str] | None:
+        drugs = {drug for drug, _ in values}
+        if len(drugs) != 1:
+            return None  # ambiguous: the same name for two drugs
+        return values[0]
+
+    def link_drug(self, name: str) -> list[Link]:
+        """Drugs an intervention name denotes: the whole name, the parts in and out of
+        parentheses ("Leukotac (inolimomab)"), else drug names inside it.
+
+        >>> Linker(drug_names=[DrugName("d", "ATG", "SYNONYM")]).link_drug("Thymoglobulin (ATG)")
+        [Link(target='d', method='SYNONYM', matched='ATG', rule=None)]
+        """
+        hit = self._drug_values(self._drugs.get(name))
+        if hit:
+            return [Link(hit[0], hit[1], name.strip())]
+        parts = [_PARENS.sub(" ", name)] + _PARENS.findall(name)
+        links: dict[str, Link] = {}
+        for part in parts:
+            hit = self._drug_values(self._drugs.get(part))
+            if hit and hit[0] not in links:
+                links[hit[0]] = Link(hit[0], hit[1], part.strip())
+        if links:
+            return list(links.values())
+        return self.find_drugs(name, method=None)
+
+    def find_drugs(self, text: str, *, method: str | None = "TEXT_MENTION", rule: str | None = None) -> list[Link]:
+        """Drugs named anywhere in a text, one link per drug (first mention)."""
+        links: dict[str, Link] = {}
+        for match in self._drugs.find(text):
+            hit = self._drug_values(match.values)
+            if hit and hit[0] not in links:
+                links[hit[0]] = Link(hit[0], method or hit[1], self._with_gloss(text, match, hit[0]), rule)
+        return list(links.values())
+
+    def _with_gloss(self, text: str, match: _Match, drug: str) -> str:
+        """The matched words, with a parenthesised other name of the same drug that follows them:
+        "Leukotac (inolimomab)"."""
+        end = match.char_end
+        gloss = _GLOSS.match(text, end)
+        if gloss and any(d == drug for d, _ in self._drugs.get(gloss.group(1))):
+            return match.text + text[end:gloss.end()]
+        return match.text
+
+    def drug_for_mesh(self, descriptor: str) -> str | None:
+        return self.drug_by_mesh.get(descriptor)
+
+    # --- conditions --------------------------------------------------------------------------
+
+    def _known(self, values: list) -> tuple[str, str] | None:
+        descriptors = {d for d, _ in values}
+        if len(descriptors) != 1:
+            return None
+        preferred = [v for v in values if v[1] == "PREFERRED_LABEL"]
+        return (preferred or values)[0]
+
+    def link_condition(self, text: str) -> list[Link]:
+        """MeSH descriptors a condition text denotes: the whole text as a label or entry term,
+        else a curated rule, else the labels found inside it (each a separate link)."""
+        hit = self._known(self._conditions.get(text))
+        if hit:
+            return [Link(hit[0], hit[1], text.strip())]
+        rules = self._rules.get("condition")
+        if rules is not None:
+            ruled = rules.get(text)
+            if ruled:
+                return [Link(ruled[0][0], "CURATED_RULE", text.strip(), ruled[0][1])]
+        links: dict[str, Link] = {}
+        for index, method in ((rules, "CURATED_RULE"), (self._conditions, None)):
+            if index is None:
+                continue
+            for match in index.find(text):
+                if method == "CURATED_RULE":
+                    descriptor, note = match.values[0]
+                    links.setdefault(descriptor, Link(descriptor, method, match.text, note))
+                else:
+                    hit = self._known(match.values)
+                    if hit:
+                        links.setdefault(hit[0], Link(hit[0], hit[1], match.text,
+                                                      "a MeSH name found inside the condition text"))
+            if links:
+                break
+        return list(links.values())
+
+    def split_conditions(self, line: str) -> list[str]:
+        """Conditions printed on one line without separators, split where known names start.
+
+        Words that belong to no known name stay with the name that follows them (qualifiers come
+        first in English: "Refractory Immune Cytopenias"); trailing ones with the name before.
+
+        >>> linker = Linker(mesh_names=[MeshName("m1", "Blood Cancer", "ENTRY_TERM", True)],
+        ...                 rules=[Rule("immune cytopenias", "m2", "condition", "curated")])
+        >>> linker.split_conditions("Blood Cancer Refractory Immune Cytopenias")
+        ['Blood Cancer', 'Refractory Immune Cytopenias']
+        """
+        tokens = words(line)
+        if not tokens:
+            return []
+        spans: list[tuple[int, int]] = []
+        indexes = [self._conditions, *self._rules.values()]
+        i = 0
+        while i < len(tokens):
+            best = 0
+            for index in indexes:
+                for n in range(min(index.longest, len(tokens) - i), best, -1):
+                    if tuple(t[0] for t in tokens[i : i + n]) in index._phrases:
+                        best = n
+                        break
+            if best:
+                spans.append((i, i + best))
+                i += best
+            else:
+                i += 1
+        if len(spans) <= 1:
+            return [line.strip()]
+        pieces: list[tuple[int, int]] = []
+        previous_end = 0
+        for k, (_, end) in enumerate(spans):
+            pieces.append((previous_end, end if k < len(spans) - 1 else len(tokens)))
+            previous_end = end
+        return [line[tokens[a][1] : tokens[b - 1][2]].strip() for a, b in pieces]
+
+    def find_conditions(self, text: str, scope: str) -> list[Link]:
+        """Conditions named in free text: curated rules of this scope, and for ``summary`` the
+        names of disease descriptors (MeSH tree C)."""
+        links: dict[str, Link] = {}
+        if scope == "summary":  # MeSH names first: they say more than an abbreviation
+            for match in self._diseases.find(text):
+                hit = self._known(match.values)
+                if hit and hit[0] not in links:
+                    links[hit[0]] = Link(hit[0], "TEXT_MENTION", match.text,
+                                         "a disease named in the summary of a record that lists no condition")
+        rules = self._rules.get(scope)
+        if rules is not None:
+            for match in rules.find(text):
+                descriptor, note = match.values[0]
+                links.setdefault(descriptor, Link(descriptor, "CURATED_RULE", match.text, note))
+        return list(links.values())
+
+    # --- entity resolution -------------------------------------------------------------------
+
+    def resolve(self, kind: str, name: str) -> tuple[str, str | None]:
+        """The canonical name of an entity and the reason, when a curated decision renames it."""
+        found = self.resolutions.get((kind, norm(name)))
+        if found is None:
+            return name, None
+        return found
+
+
+# --- building a linker from the store -----------------------------------------------------------
+
+_DRUG_NAMES = """
+SELECT DISTINCT ?d ?name ?kind WHERE {
+  GRAPH ?g { ?d a tg:Drug .
+    { ?d rdfs:label ?name BIND("INN" AS ?kind) }
+    UNION { ?d tg:brandName ?name BIND("BRAND_NAME" AS ?kind) }
+    UNION { ?d tg:developmentCode ?name BIND("DEVELOPMENT_CODE" AS ?kind) }
+    UNION { ?d skos:altLabel ?name BIND("SYNONYM" AS ?kind) } }
+  FILTER(STRSTARTS(STR(?g), "%(reference)s"))
+}"""
+_DRUG_MESH = """
+SELECT DISTINCT ?d ?m WHERE {
+  GRAPH ?g { ?d a tg:Drug ; skos:exactMatch ?m }
+  FILTER(STRSTARTS(STR(?g), "%(reference)s") && STRSTARTS(STR(?m), STR(mesh:)))
+}"""
+_MESH_NAMES = """
+SELECT DISTINCT ?m ?name ?kind WHERE {
+  ?m a meshv:TopicalDescriptor .
+  { ?m rdfs:label ?name BIND("PREFERRED_LABEL" AS ?kind) }
+  UNION { ?m skos:altLabel ?name BIND("ENTRY_TERM" AS ?kind) }
+  UNION { ?m (meshv:preferredConcept|meshv:concept)/(meshv:preferredTerm|meshv:term)/meshv:prefLabel ?name
+          BIND("ENTRY_TERM" AS ?kind) }
+}"""
+_DISEASES = """
+SELECT DISTINCT ?m WHERE { ?m meshv:treeNumber ?n FILTER(STRSTARTS(STR(?n), CONCAT(STR(mesh:), "C"))) }"""
+
+
+def from_store(store, rules: Iterable = (), resolutions: Iterable = ()) -> Linker:  # noqa: ANN001 - a store
+    """A linker over the drugs of the store's reference graphs and every MeSH descriptor it holds,
+    plus curated condition rules and entity resolutions (records of :mod:`graph.records`)."""
+    reference = {"reference": REFERENCE_GRAPH_NS}
+    drugs = [DrugName(r["d"].value, r["name"].value, r["kind"].value) for r in store.query(_DRUG_NAMES % reference)]
+    by_mesh: dict[str, str] = {}
+    for row in store.query(_DRUG_MESH % reference):
+        by_mesh.setdefault(row["m"].value, row["d"].value)
+    diseases = {r["m"].value for r in store.query(_DISEASES)}
+    mesh = [
+        MeshName(r["m"].value, r["name"].value, r["kind"].value, r["m"].value in diseases)
+        for r in store.query(_MESH_NAMES)
+    ]
+    # a preferred label also listed as an entry term: keep it as the preferred label
+    mesh.sort(key=lambda n: (n.descriptor, n.method != "PREFERRED_LABEL"))
+    return Linker(
+        drug_names=sorted(drugs),
+        mesh_names=mesh,
+        rules=[Rule(r.phrase, iris.mesh(r.mesh_ui), r.scope, r.note) for r in rules],
+        resolutions={(r.kind, norm(r.variant)): (r.canonical, r.reason) for r in resolutions},
+        drug_by_mesh=by_mesh,
+    )

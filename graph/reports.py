@@ -1,0 +1,499 @@
+"""Named reports: SPARQL files in ``queries/`` with a grlc-compatible header, run with parameters
+that are bound, never pasted into the query text.
+
+A report file is valid SPARQL. Its header is YAML on lines starting with ``#+`` (grlc's
+decorators: ``summary``, ``description``, ``tags``, ``defaults``, ``enumerate`` ...; trialgraph adds
+``chart``). Parameters are grlc/BASIL variables: ``?_name`` is required, ``?__name`` optional, and a
+suffix gives the type: ``?_target_iri``, ``?_year_integer``, ``?_since_date``, ``?__label_en``.
+Names hold no underscore (grlc's rule). Values are checked before anything runs, then bound: by
+pyoxigraph substitutions on the embedded store, or by a ``VALUES`` block of serialised terms for
+engines without substitutions. Friendly input is resolved by parameter name: a ``target`` may be
+``CD38``, ``P28907``, ``uniprot:P28907`` or its IRI; a ``drug`` a name, brand, code or synonym; a
+``condition`` a MeSH UI, CURIE or label; ``status``, ``phase``, ``studytype`` ... registry codes.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import pyoxigraph as ox
+import yaml
+
+from graph import paths
+from graph.errors import ReportError
+from graph.linking import norm
+from graph.results import Table
+from graph.terms import XSD
+from graph.vocab import PREFIXES, REPORT_NS, SCHEMES, TRIAL_NS, sparql_prefixes
+
+#: grlc's decorators, and trialgraph's own (``chart``).
+GRLC_KEYS = frozenset(
+    {"summary", "description", "endpoint", "pagination", "method", "tags", "enumerate", "defaults",
+     "endpoint_in_url", "transform"}
+)
+KNOWN_KEYS = GRLC_KEYS | {"chart"}
+#: Tag that marks a data-quality check: it must return zero rows on clean data.
+CHECK_TAG = "check"
+
+_VARIABLE = re.compile(r"[?$](_{1,2}[A-Za-z0-9]+(?:_[A-Za-z0-9]+){0,2})\b")
+_PARAM = re.compile(r"^(?P<required>_{1,2})(?P<name>[A-Za-z0-9]+)(?:_(?P<type>[A-Za-z0-9]+))?(?:_(?P<user>[A-Za-z0-9]+))?$")
+_XSD_TYPES = {"integer", "decimal", "double", "float", "boolean", "date", "dateTime", "gYear", "gYearMonth",
+              "duration", "string", "anyURI", "int", "long", "nonNegativeInteger"}
+_QUERY_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass
+class Parameter:
+    """One report parameter, from a grlc/BASIL variable."""
+
+    name: str  #: as users pass it: ``target``
+    variable: str  #: the SPARQL variable without ``?``: ``_target_iri``
+    required: bool
+    kind: str  #: iri, string, number, integer, date, ... (an XSD name), or ``lang``
+    lang: str | None = None
+    datatype: str | None = None  #: full datatype IRI for typed literals
+    default: str | None = None
+    choices: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        text = f"{self.name} ({self.kind}{', required' if self.required else ', optional'})"
+        if self.default is not None:
+            text += f" default {self.default}"
+        if self.choices:
+            text += " one of " + "|".join(self.choices)
+        return text
+
+
+@dataclass
+class Report:
+    """A named report: its header, parameters and SPARQL."""
+
+    name: str
+    path: Path
+    summary: str
+    description: str
+    tags: list[str]
+    sparql: str
+    form: str  #: SELECT, ASK, CONSTRUCT or DESCRIBE
+    parameters: dict[str, Parameter]
+    chart: dict[str, str] | None = None
+    header: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def iri(self) -> str:
+        return REPORT_NS + self.name
+
+    @property
+    def is_check(self) -> bool:
+        return CHECK_TAG in self.tags
+
+    @property
+    def columns(self) -> list[str]:
+        """The variables a SELECT report projects, in order (from rdflib's parser)."""
+        return _projection(self.sparql)
+
+
+def _error(path: Path, line: int | None, message: str) -> ReportError:
+    return ReportError(f"{path}:{line}: {message}" if line else f"{path}: {message}")
+
+
+def _header(path: Path, text: str) -> tuple[dict[str, Any], dict[str, int]]:
+    """The YAML of the ``#+`` lines, and the file line where each top-level key is written."""
+    lines = text.splitlines()
+    header_lines = [(n, line[2:]) for n, line in enumerate(lines, start=1) if line.startswith("#+")]
+    if not header_lines:
+        return {}, {}
+    source = "\n".join(body for _, body in header_lines)
+    try:
+        data = yaml.safe_load(source)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = header_lines[min(mark.line, len(header_lines) - 1)][0] if mark is not None else header_lines[0][0]
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise _error(path, line, f"the header is not valid YAML: {problem} — expected '#+ key: value' lines") from None
+    if data is None:
+        return {}, {}
+    if not isinstance(data, dict):
+        raise _error(path, header_lines[0][0], "the header is not a mapping — expected '#+ key: value' lines")
+    where = {}
+    for number, body in header_lines:
+        key = body.strip().split(":", 1)[0]
+        if key in data and not body.startswith((" ", "\t")) and key not in where:
+            where[key] = number
+    return data, where
+
+
+def _projection(sparql: str) -> list[str]:
+    from rdflib.plugins.sparql import prepareQuery
+
+    query = prepareQuery(sparql, initNs=PREFIXES)
+    algebra = query.algebra
+    return [str(v) for v in algebra.get("PV", [])]
+
+
+def parse_report(path: Path) -> Report:
+    """Read and check one report file; any problem is a :class:`ReportError` naming file and line."""
+    name = path.stem
+    if not _NAME.match(name):
+        raise _error(path, None, "report file names are snake_case (a-z, 0-9, _), such as trials_by_target.rq")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _error(path, None, f"cannot read: {exc}") from None
+    header, where = _header(path, text)
+    unknown = sorted(set(header) - KNOWN_KEYS)
+    if unknown:
+        raise _error(path, where.get(unknown[0]), f"unknown header key {unknown[0]!r} — expected one of "
+                     + ", ".join(sorted(KNOWN_KEYS)))
+    summary = header.get("summary")
+    if not isinstance(summary, str) or not summary.strip():
+        raise _error(path, where.get("summary", 1), "no summary — expected '#+ summary: one line saying what it answers'")
+    tags = header.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise _error(path, where.get("tags"), "tags must be a list of words")
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("#+"))
+    form_match = _QUERY_FORM.search(_strip_comments(body))
+    if not form_match:
+        raise _error(path, None, "no SELECT, ASK, CONSTRUCT or DESCRIBE — expected a SPARQL query")
+    try:
+        _projection(body)
+    except Exception as exc:  # rdflib's parser raises pyparsing errors of several kinds
+        raise _error(path, _line_of(exc, text, body), f"the SPARQL does not parse: {_short(exc)}") from None
+    parameters = _parameters(path, body, header, where)
+    chart = header.get("chart")
+    if chart is not None:
+        if not isinstance(chart, dict) or set(chart) - {"x", "y", "title"} or not {"x", "y"} <= set(chart):
+            raise _error(path, where.get("chart"), "chart must be a mapping with x (category column) and y (count column)")
+    return Report(
+        name=name, path=path, summary=summary.strip(), description=str(header.get("description", "")).strip(),
+        tags=tags, sparql=body.strip() + "\n", form=form_match.group(1).upper(), parameters=parameters,
+        chart=chart, header=header,
+    )
+
+
+def _strip_comments(text: str) -> str:
+    return re.sub(r"(?m)#.*$", "", text)
+
+
+def _line_of(exc: BaseException, text: str, body: str) -> int | None:
+    line = getattr(exc, "lineno", None) or getattr(exc, "line", None)
+    if isinstance(line, int):
+        body_lines = [n for n, l in enumerate(text.splitlines(), start=1) if not l.startswith("#+")]
+        return body_lines[line - 1] if 0 < line <= len(body_lines) else None
+    return None
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:200]
+
+
+def _parameters(path: Path, body: str, header: Mapping[str, Any], where: Mapping[str, int]) -> dict[str, Parameter]:
+    params: dict[str, Parameter] = {}
+    for variable in sorted(set(_VARIABLE.findall(_strip_comments(body)))):
+        match = _PARAM.match(variable)
+        if not match:
+            continue
+        name, kind, user = match.group("name"), match.group("type"), match.group("user")
+        param = Parameter(name=name, variable=variable, required=match.group("required") == "_", kind="string")
+        if kind in ("iri", "number", "literal", "string"):
+            param.kind = "string" if kind == "literal" else kind
+        elif kind in _XSD_TYPES:
+            param.kind, param.datatype = kind, XSD + kind
+        elif kind and len(kind) == 2 and not user:
+            param.kind, param.lang = "lang", kind
+        elif kind and user:
+            if kind not in PREFIXES:
+                raise _error(path, None, f"?{variable}: unknown prefix {kind!r} in the parameter's datatype")
+            param.kind, param.datatype = user, PREFIXES[kind] + user
+        elif kind:
+            raise _error(path, None, f"?{variable}: unknown parameter type {kind!r} — expected iri, string, number, "
+                         "an XSD type such as integer or date, or a two-letter language")
+        if name in params and params[name].variable != variable:
+            raise _error(path, None, f"parameter {name!r} is written two ways: ?{params[name].variable} and ?{variable}")
+        params[name] = param
+    by_variable = {p.variable: p for p in params.values()}
+
+    def lookup(key: str, section: str) -> Parameter:
+        found = params.get(key) or by_variable.get(key.lstrip("?"))
+        if found is None:
+            raise _error(path, where.get(section), f"{section} names {key!r}, but the query has no parameter "
+                         f"variable for it — expected one of: {', '.join(sorted(params)) or '(none)'}")
+        return found
+
+    defaults = header.get("defaults", [])
+    if isinstance(defaults, dict):
+        defaults = [defaults]
+    if not isinstance(defaults, list):
+        raise _error(path, where.get("defaults"), "defaults must be a list of 'name: value' entries")
+    for entry in defaults:
+        if not isinstance(entry, dict):
+            raise _error(path, where.get("defaults"), "each default is 'name: value'")
+        for key, value in entry.items():
+            lookup(str(key), "defaults").default = str(value)
+    enumerate_ = header.get("enumerate", [])
+    if not isinstance(enumerate_, list):
+        raise _error(path, where.get("enumerate"), "enumerate must be a list")
+    for entry in enumerate_:
+        if isinstance(entry, dict):
+            for key, values in entry.items():
+                if not isinstance(values, list):
+                    raise _error(path, where.get("enumerate"), f"enumerate {key}: expected a list of values")
+                lookup(str(key), "enumerate").choices = [str(v) for v in values]
+        else:
+            lookup(str(entry), "enumerate")  # grlc fills these from the endpoint
+    return params
+
+
+@functools.lru_cache(maxsize=8)
+def _load(folder: Path, stamp: tuple[tuple[str, float], ...]) -> dict[str, Report]:
+    return {p.stem: parse_report(p) for p in sorted(folder.glob("*.rq"))}
+
+
+def load_reports(folder: Path | None = None) -> dict[str, Report]:
+    """Every report of a folder (default: the project's ``queries/``), checked, by name."""
+    folder = (folder or paths.queries_dir()).resolve()
+    stamp = tuple((p.name, p.stat().st_mtime) for p in sorted(folder.glob("*.rq")))
+    return _load(folder, stamp)
+
+
+def get_report(name: str, folder: Path | None = None) -> Report:
+    reports = load_reports(folder)
+    if name not in reports:
+        close = [n for n in reports if name.replace("-", "_") in n or n in name]
+        hint = f" — did you mean {', '.join(close[:3])}?" if close else " — 'trialgraph report list' lists them"
+        raise ReportError(f"no report named {name!r}{hint}")
+    return reports[name]
+
+
+# --- parameter values ---------------------------------------------------------------------------
+
+
+class Resolver:
+    """Turns friendly parameter values into RDF terms, looking names up in a store."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def _lookup(self, sparql: str, value: str) -> list[str]:
+        """IRIs ``?x`` whose name ``?n`` equals the value, ignoring case, punctuation and ®/™."""
+        wanted = norm(value)
+        rows = self.store.query(sparql)
+        return sorted({row["x"].value for row in rows if norm(row["n"].value) == wanted})
+
+    def iri(self, value: str) -> ox.NamedNode:
+        text = value.strip()
+        if text.startswith("<") and text.endswith(">"):
+            text = text[1:-1]
+        prefix, colon, local = text.partition(":")
+        if colon and prefix in PREFIXES and not local.startswith("//"):
+            text = PREFIXES[prefix] + local
+        try:
+            return ox.NamedNode(text)
+        except ValueError as exc:
+            raise ReportError(f"{value!r} is not an IRI or CURIE ({exc})") from None
+
+    def resolve(self, param: Parameter, value: str) -> ox.NamedNode:
+        name = param.name.lower()
+        if name in SCHEMES:
+            code = value.strip().upper().replace(" ", "_")
+            scheme = SCHEMES[name]
+            if code in scheme.codes or code.replace("_", "/") in scheme.codes:
+                return ox.NamedNode(scheme.concept(code if code in scheme.codes else code.replace("_", "/")))
+            if value.startswith(("http", "<", "tgc:")):
+                return self.iri(value)
+            raise ReportError(f"{param.name}: {value!r} is not a code of {scheme.name} — expected one of "
+                              + ", ".join(scheme.codes))
+        finder = getattr(self, f"_{name}", None)
+        if finder is None or value.startswith(("http://", "https://", "<")) or _is_curie(value):
+            return self.iri(value)
+        return finder(param, value)
+
+    def _target(self, param: Parameter, value: str) -> ox.NamedNode:
+        found = self._lookup(
+            "SELECT DISTINCT ?x ?n WHERE { ?x a tg:Target . "
+            "{ ?x tg:geneSymbol ?n } UNION { ?x tg:uniprotId ?n } UNION { ?x skos:altLabel ?n } UNION { ?x skos:prefLabel ?n } }",
+            value)
+        return self._one(param, value, found, "a gene symbol (CD38), a UniProt accession (P28907), uniprot:P28907 or an IRI")
+
+    def _drug(self, param: Parameter, value: str) -> ox.NamedNode:
+        found = self._lookup(
+            "SELECT DISTINCT ?x ?n WHERE { ?x a tg:Drug . "
+            "{ ?x rdfs:label ?n } UNION { ?x tg:brandName ?n } UNION { ?x tg:developmentCode ?n } UNION { ?x skos:altLabel ?n } }",
+            value)
+        return self._one(param, value, found, "a drug name, brand, code or synonym, or an IRI")
+
+    def _condition(self, param: Parameter, value: str) -> ox.NamedNode:
+        if re.fullmatch(r"[CD]\d{6,9}", value.strip()):
+            return ox.NamedNode(PREFIXES["mesh"] + value.strip())
+        wanted = value.strip().lower()
+        rows = self.store.query(
+            "SELECT DISTINCT ?x WHERE { ?x a meshv:TopicalDescriptor . { ?x rdfs:label ?n } UNION { ?x skos:altLabel ?n } "
+            "FILTER(LCASE(STR(?n)) = ?q) }", substitutions={ox.Variable("q"): ox.Literal(wanted)})
+        found = sorted({row["x"].value for row in rows})
+        return self._one(param, value, found, "a MeSH UI (D006086), mesh:D006086, a MeSH label or entry term, or an IRI")
+
+    def _trial(self, param: Parameter, value: str) -> ox.NamedNode:
+        if re.fullmatch(r"(?i)NCT\d{8}", value.strip()):
+            return ox.NamedNode(TRIAL_NS + value.strip().upper())
+        raise ReportError(f"{param.name}: {value!r} is not an NCT id — expected NCT followed by 8 digits")
+
+    def _sponsor(self, param: Parameter, value: str) -> ox.NamedNode:
+        found = self._lookup(
+            "SELECT DISTINCT ?x ?n WHERE { ?t tg:leadSponsor|tg:collaborator ?x . { ?x rdfs:label ?n } UNION { ?x skos:altLabel ?n } }",
+            value)
+        return self._one(param, value, found, "an organisation's name as the registry spells it, or an IRI")
+
+    def _one(self, param: Parameter, value: str, found: list[str], expected: str) -> ox.NamedNode:
+        if len(found) == 1:
+            return ox.NamedNode(found[0])
+        if not found:
+            raise ReportError(f"{param.name}: nothing in the store is called {value!r} — expected {expected}")
+        raise ReportError(f"{param.name}: {value!r} names {len(found)} things ({', '.join(found[:4])}) — give an IRI")
+
+
+def _is_curie(value: str) -> bool:
+    prefix, colon, local = value.partition(":")
+    return bool(colon) and prefix in PREFIXES and bool(local)
+
+
+def _literal(param: Parameter, value: str) -> ox.Literal:
+    kind = param.kind
+    if param.lang:
+        return ox.Literal(value, language=param.lang)
+    if kind == "number":
+        try:
+            number = float(value)
+        except ValueError:
+            raise ReportError(f"{param.name}: {value!r} is not a number") from None
+        return ox.Literal(value.strip(), datatype=ox.NamedNode(XSD + ("integer" if number.is_integer() and "." not in value else "decimal")))
+    if kind in ("integer", "int", "long", "nonNegativeInteger"):
+        if not re.fullmatch(r"[+-]?\d+", value.strip()):
+            raise ReportError(f"{param.name}: {value!r} is not an integer")
+    if kind == "date":
+        try:
+            _dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ReportError(f"{param.name}: {value!r} is not a date — expected YYYY-MM-DD") from None
+    if param.datatype:
+        return ox.Literal(value.strip(), datatype=ox.NamedNode(param.datatype))
+    return ox.Literal(value)
+
+
+def bind(report: Report, values: Mapping[str, str], resolver: Resolver) -> dict[ox.Variable, ox.NamedNode | ox.Literal]:
+    """Check the values against the report's parameters and turn them into RDF terms."""
+    unknown = sorted(set(values) - set(report.parameters))
+    if unknown:
+        known = ", ".join(p.describe() for p in report.parameters.values()) or "none"
+        raise ReportError(f"{report.name}: unknown parameter {unknown[0]!r} — known parameters: {known}")
+    out: dict[ox.Variable, ox.NamedNode | ox.Literal] = {}
+    for param in report.parameters.values():
+        value = values.get(param.name, param.default)
+        if value is None:
+            if param.required:
+                raise ReportError(f"{report.name}: parameter {param.name!r} is required — -p {param.name}=VALUE "
+                                  f"({param.describe()})")
+            continue
+        if param.choices and value not in param.choices:
+            lowered = {c.lower(): c for c in param.choices}
+            if value.lower() not in lowered:
+                raise ReportError(f"{report.name}: {param.name}={value!r} — expected one of {', '.join(param.choices)}")
+            value = lowered[value.lower()]
+        term = resolver.resolve(param, value) if param.kind == "iri" else _literal(param, value)
+        out[ox.Variable(param.variable)] = term
+    return out
+
+
+def values_block(bindings: Mapping[ox.Variable, ox.NamedNode | ox.Literal]) -> str:
+    """The bindings as a SPARQL ``VALUES`` clause (terms serialised by pyoxigraph, never by hand)."""
+    if not bindings:
+        return ""
+    names = " ".join(f"?{v.value}" for v in bindings)
+    terms = " ".join(str(t) for t in bindings.values())
+    return f"VALUES ({names}) {{ ({terms}) }}"
+
+
+def with_values(sparql: str, bindings: Mapping[ox.Variable, ox.NamedNode | ox.Literal]) -> str:
+    """The query with a ``VALUES`` block at the start of its outermost ``WHERE`` group, for engines
+    without substitutions (rdflib, remote endpoints)."""
+    block = values_block(bindings)
+    if not block:
+        return sparql
+    match = re.search(r"\bWHERE\s*\{", sparql, re.IGNORECASE)
+    if match is None:  # "SELECT * { ... }" without WHERE
+        match = re.search(r"\{", _strip_comments(sparql))
+    if match is None:
+        raise ReportError("cannot place parameter values: the query has no WHERE group")
+    return sparql[: match.end()] + "\n  " + block + "\n" + sparql[match.end():]
+
+
+# --- running ------------------------------------------------------------------------------------
+
+
+def run(store: Any, report: Report | str, params: Mapping[str, str] | None = None, *,
+        folder: Path | None = None) -> Any:
+    """Run a report on a store; returns the store's query result (solutions, boolean or triples)."""
+    if isinstance(report, str):
+        report = get_report(report, folder)
+    bindings = bind(report, params or {}, Resolver(store))
+    return store.query(report.sparql, substitutions=bindings)
+
+
+def run_table(store: Any, report: Report | str, params: Mapping[str, str] | None = None, *,
+              folder: Path | None = None) -> Table:
+    """Run a SELECT report and hold its rows."""
+    result = run(store, report, params, folder=folder)
+    if not isinstance(result, ox.QuerySolutions):
+        raise ReportError("this report is not a SELECT report; use run()")
+    return Table.from_solutions(result)
+
+
+def rows(name: str, *, store: Any = None, folder: Path | None = None, **params: str) -> list[dict[str, str]]:
+    """Python API: run a report by name with keyword parameters; rows as dicts of plain values.
+
+    Opens the default store when none is given.
+    """
+    if store is None:
+        from graph.store import open_store
+
+        with open_store(paths.default_store(), create=False) as handle:
+            return run_table(handle, name, params, folder=folder).records()
+    return run_table(store, name, params, folder=folder).records()
+
+
+def dataframe(name: str, *, store: Any = None, folder: Path | None = None, **params: str):  # noqa: ANN201
+    """Python API: the rows of a report as a pandas DataFrame (pandas must be installed)."""
+    try:
+        import pandas
+    except ImportError:
+        raise ReportError("pandas is not installed — pip install pandas, or use graph.reports.rows()") from None
+    return pandas.DataFrame(rows(name, store=store, folder=folder, **params))
+
+
+def catalogue_turtle(reports: Iterable[Report]) -> str:
+    """The reports as SHACL SPARQL executables (the shape SIB's sparql-examples use)."""
+    def quoted(text: str) -> str:
+        return '"""' + text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"') + '"""'
+
+    out = [sparql_prefixes(["rdf", "rdfs", "sh", "schema", "tg"]).replace("PREFIX ", "@prefix ").replace(">\n", "> .\n")]
+    for r in sorted(reports, key=lambda r: r.name):
+        kind = {"SELECT": "sh:SPARQLSelectExecutable", "ASK": "sh:SPARQLAskExecutable",
+                "CONSTRUCT": "sh:SPARQLConstructExecutable", "DESCRIBE": "sh:SPARQLExecutable"}[r.form]
+        key = {"SELECT": "sh:select", "ASK": "sh:ask", "CONSTRUCT": "sh:construct", "DESCRIBE": "sh:describe"}[r.form]
+        lines = [
+            f"<{r.iri}> a sh:SPARQLExecutable, {kind} ;",
+            f"  rdfs:label {quoted(r.summary)} ;",
+            f"  rdfs:comment {quoted(r.description or r.summary)}@en ;",
+        ]
+        for tag in r.tags:
+            lines.append(f"  schema:keywords {quoted(tag)} ;")
+        prefixes = sparql_prefixes()
+        lines.append(f"  {key} {quoted(prefixes + r.sparql)} .")
+        out.append("\n".join(lines) + "\n")
+    return "\n".join(out)

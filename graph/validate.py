@@ -1,0 +1,346 @@
+"""``trialgraph validate``: check the store against the SHACL shapes of ``ontology/``.
+
+The data graph is the union of every named graph in the store (as :func:`graph.export.export`
+writes it) plus the Turtle files of the ontology folder other than the shapes, so that coded
+values can be checked against the SKOS concept schemes of ``codes.ttl`` even in a store that was
+loaded without the ontology. pySHACL validates it without inference.
+
+The result is a :class:`ValidationReport`: one :class:`Violation` per SHACL result, grouped by
+shape for people (:meth:`ValidationReport.to_text`) and complete for machines
+(:meth:`ValidationReport.to_json`). Its ``checks`` list holds results of data-quality checks that
+run beside the shapes (see :class:`Check`); the shapes alone decide ``conforms``.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyshacl
+from pyshacl.errors import ConstraintLoadError, ReportableRuntimeError, RuleLoadError, ShapeLoadError
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SH
+
+from graph import paths
+from graph.errors import OntologyError
+from graph.export import export
+from graph.results import curie
+from graph.store import EmbeddedStore
+
+#: Files of the shapes folder that hold shapes; the ontology folder's other Turtle files are data.
+SHAPES_GLOB = "shapes*.ttl"
+#: Example focus nodes shown per message in the text report.
+MAX_EXAMPLES = 5
+#: Longest value shown in the text report.
+MAX_VALUE = 80
+
+_SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One SHACL validation result.
+
+    ``focus`` and ``path`` are IRIs (a blank node as ``_:id``); ``value`` is the offending value in
+    N-Triples form (``<iri>``, ``"text"``, ``"5"^^<datatype>``), or ``None`` when the result is
+    about a missing value or the node itself.
+    """
+
+    shape: str  #: label of the node shape the result belongs to ("well-formed trial")
+    focus: str
+    path: str | None
+    value: str | None
+    message: str
+    severity: str = "Violation"  #: Violation, Warning or Info
+    component: str = ""  #: the SHACL constraint component, e.g. ``MinCountConstraintComponent``
+    shape_iri: str = ""  #: IRI of that node shape
+
+    def where(self) -> str:
+        """Focus node, path and value as a person reads them: ``clinicaltrials:NCT… tg:nctId "X"``."""
+        parts = [_show_iri(self.focus)]
+        if self.path:
+            parts.append(_show_iri(self.path))
+        if self.value is not None:
+            parts.append(_show_value(self.value))
+        return "  ".join(parts)
+
+
+@dataclass(slots=True)
+class Check:
+    """The outcome of one data-quality check run beside the shapes (for example a named report
+    that lists suspicious nodes). ``examples`` are IRIs of nodes the check found."""
+
+    name: str
+    message: str
+    count: int
+    examples: list[str] = field(default_factory=list)
+    severity: str = "Warning"
+
+    @property
+    def failed(self) -> bool:
+        return self.count > 0 and self.severity == "Violation"
+
+
+@dataclass
+class ValidationReport:
+    """What validation found: SHACL results and, once added, data-quality checks."""
+
+    conforms: bool
+    violations: list[Violation] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    triples: int = 0  #: size of the data graph that was validated
+    shapes_files: list[str] = field(default_factory=list)
+    shapes: int = 0  #: node shapes in those files
+
+    @property
+    def ok(self) -> bool:
+        """True when the shapes are met and no check of severity Violation found anything."""
+        return self.conforms and not any(check.failed for check in self.checks)
+
+    def by_shape(self) -> list[tuple[str, int]]:
+        """(shape label, number of results), most results first."""
+        counts = Counter(v.shape for v in self.violations)
+        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+    def to_text(self) -> str:
+        """A report for people: a summary line, then per shape each message with its count and
+        up to :data:`MAX_EXAMPLES` example nodes."""
+        lines = [self._summary()]
+        for shape, count in self.by_shape():
+            lines.append("")
+            lines.append(f"{shape}: {_plural(count, 'result')}")
+            mine = [v for v in self.violations if v.shape == shape]
+            by_message = Counter((v.message, v.severity) for v in mine)
+            for (message, severity), n in sorted(by_message.items(), key=lambda kv: (-kv[1], kv[0])):
+                tag = "" if severity == "Violation" else f" [{severity.lower()}]"
+                lines.append(f"  {n:,} x {message}{tag}")
+                examples = [v for v in mine if v.message == message and v.severity == severity]
+                for v in examples[:MAX_EXAMPLES]:
+                    lines.append(f"      {v.where()}")
+                if len(examples) > MAX_EXAMPLES:
+                    lines.append(f"      ... and {len(examples) - MAX_EXAMPLES:,} more")
+        if self.checks:
+            lines.append("")
+            lines.append("data-quality checks:")
+            for check in self.checks:
+                tag = "" if check.severity == "Warning" else f" [{check.severity.lower()}]"
+                lines.append(f"  {check.count:,} x {check.name}: {check.message}{tag}")
+                for example in check.examples[:MAX_EXAMPLES]:
+                    lines.append(f"      {_show_iri(example)}")
+                if check.count > min(len(check.examples), MAX_EXAMPLES):
+                    lines.append(f"      ... and {check.count - min(len(check.examples), MAX_EXAMPLES):,} more")
+        return "\n".join(lines) + "\n"
+
+    def to_json(self) -> dict[str, Any]:
+        """The whole report as plain JSON-serialisable data."""
+        return {
+            "conforms": self.conforms,
+            "ok": self.ok,
+            "triples": self.triples,
+            "shapes_files": list(self.shapes_files),
+            "shapes": self.shapes,
+            "results": len(self.violations),
+            "by_shape": [{"shape": shape, "count": count} for shape, count in self.by_shape()],
+            "violations": [asdict(v) for v in self.violations],
+            "checks": [asdict(c) for c in self.checks],
+        }
+
+    def _summary(self) -> str:
+        files = ", ".join(Path(f).name for f in self.shapes_files) or "no shapes file"
+        checked = f"{self.triples:,} triples checked against {self.shapes} shapes ({files})"
+        if not self.violations:
+            return f"SHACL validation: the graph conforms — {checked}"
+        severities = Counter(v.severity for v in self.violations)
+        counts = ", ".join(_plural(severities[s], s.lower()) for s in ("Violation", "Warning", "Info") if severities[s])
+        verdict = "does not conform" if not self.conforms else "conforms"
+        shapes = _plural(len(self.by_shape()), "shape")
+        return f"SHACL validation: the graph {verdict} — {counts} of {shapes}; {checked}"
+
+
+def validate(store: EmbeddedStore, *, shapes_dir: Path | None = None) -> ValidationReport:
+    """Validate the store's union graph (with the ontology) against the SHACL shapes.
+
+    ``shapes_dir`` is the folder holding ``shapes*.ttl`` (default: the ontology folder). A shapes
+    or ontology file that is not valid Turtle, or not valid SHACL, raises :class:`OntologyError`
+    naming the file.
+    """
+    shapes_files = shape_files(shapes_dir)
+    shapes = load_shapes(shapes_files)
+    data = data_graph(store)
+    try:
+        conforms, results, _ = pyshacl.validate(
+            data,
+            shacl_graph=shapes,
+            inference="none",
+            advanced=False,
+            inplace=True,
+            abort_on_first=False,
+            allow_infos=True,
+            allow_warnings=True,
+        )
+    except (ShapeLoadError, ConstraintLoadError, RuleLoadError) as exc:
+        names = ", ".join(str(p) for p in shapes_files)
+        raise OntologyError(f"{names}: not valid SHACL: {exc.message}") from exc
+    except ReportableRuntimeError as exc:
+        names = ", ".join(str(p) for p in shapes_files)
+        raise OntologyError(f"{names}: the shapes could not be applied: {exc.message}") from exc
+    violations = _violations(results, shapes)
+    return ValidationReport(
+        conforms=bool(conforms) and not any(v.severity == "Violation" for v in violations),
+        violations=violations,
+        triples=len(data),
+        shapes_files=[str(p) for p in shapes_files],
+        shapes=len(set(shapes.subjects(RDF.type, SH.NodeShape))),
+    )
+
+
+# --- the graphs ---------------------------------------------------------------------------------
+
+
+def shape_files(shapes_dir: Path | None = None) -> list[Path]:
+    """The shapes files of a folder (default: the ontology folder); none is an error."""
+    folder = Path(shapes_dir) if shapes_dir is not None else paths.ontology_dir()
+    files = sorted(folder.glob(SHAPES_GLOB))
+    if not files:
+        raise OntologyError(f"{folder}: no SHACL shapes file ({SHAPES_GLOB}) — expected ontology/shapes.ttl")
+    return files
+
+
+def load_shapes(files: list[Path]) -> Graph:
+    """The shapes of the given Turtle files in one graph."""
+    shapes = Graph(bind_namespaces="none")
+    for path in files:
+        before = len(set(shapes.subjects(RDF.type, SH.NodeShape)))
+        _parse_turtle(shapes, path)
+        if len(set(shapes.subjects(RDF.type, SH.NodeShape))) == before:
+            raise OntologyError(f"{path}: declares no sh:NodeShape — expected SHACL shapes in Turtle")
+    return shapes
+
+
+def ontology_files() -> list[Path]:
+    """The ontology folder's Turtle files other than shapes (vocabulary and concept schemes)."""
+    folder = paths.ontology_dir()
+    shapes = set(folder.glob(SHAPES_GLOB))
+    return sorted(p for p in folder.glob("*.ttl") if p not in shapes)
+
+
+def data_graph(store: EmbeddedStore) -> Graph:
+    """The store's union graph plus the ontology, as one rdflib graph."""
+    buffer = io.BytesIO()
+    export(store, buffer, "ntriples")
+    graph = Graph(bind_namespaces="none")
+    graph.parse(data=buffer.getvalue().decode("utf-8"), format="nt")
+    for path in ontology_files():
+        _parse_turtle(graph, path)
+    return graph
+
+
+def _parse_turtle(graph: Graph, path: Path) -> None:
+    try:
+        graph.parse(path, format="turtle")
+    except SyntaxError as exc:  # rdflib's BadSyntax
+        raise OntologyError(f"{path}: not valid Turtle: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise OntologyError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+# --- reading pySHACL's results ------------------------------------------------------------------
+
+
+def _violations(results: Graph, shapes: Graph) -> list[Violation]:
+    out = []
+    for report in results.subjects(RDF.type, SH.ValidationReport):
+        for result in results.objects(report, SH.result):
+            source = results.value(result, SH.sourceShape)
+            owner = _node_shape(shapes, source)
+            component = results.value(result, SH.sourceConstraintComponent)
+            out.append(
+                Violation(
+                    shape=_label(shapes, owner),
+                    focus=_term_text(results.value(result, SH.focusNode)) or "",
+                    path=_term_text(results.value(result, SH.resultPath)),
+                    value=_value_text(results.value(result, SH.value)),
+                    message=_message(results, result),
+                    severity=_SEVERITIES.get(results.value(result, SH.resultSeverity), "Violation"),
+                    component=str(component).rsplit("#", 1)[-1] if component is not None else "",
+                    shape_iri=str(owner) if isinstance(owner, URIRef) else "",
+                )
+            )
+    return sorted(out, key=lambda v: (v.shape, v.message, v.focus, v.path or "", v.value or ""))
+
+
+def _node_shape(shapes: Graph, shape: Any) -> Any:
+    """The node shape a property shape belongs to (a node shape is its own)."""
+    if shape is None or (shape, RDF.type, SH.NodeShape) in shapes:
+        return shape
+    owner = shapes.value(predicate=SH.property, object=shape)
+    return owner if owner is not None else shape
+
+
+def _label(shapes: Graph, shape: Any) -> str:
+    if shape is None:
+        return "unnamed shape"
+    labels = list(shapes.objects(shape, RDFS.label))
+    english = [str(o) for o in labels if isinstance(o, Literal) and o.language in (None, "en")]
+    if english:
+        return sorted(english)[0]
+    return curie(str(shape)) if isinstance(shape, URIRef) else "unnamed shape"
+
+
+def _message(results: Graph, result: Any) -> str:
+    messages = [o for o in results.objects(result, SH.resultMessage) if isinstance(o, Literal)]
+    english = [str(m) for m in messages if m.language in (None, "en")]
+    chosen = sorted(english or [str(m) for m in messages])
+    return chosen[0] if chosen else "the node does not meet the shape"
+
+
+def _term_text(term: Any) -> str | None:
+    if term is None:
+        return None
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return str(term)
+
+
+def _value_text(term: Any) -> str | None:
+    """A value in N-Triples form (rdflib's ``n3()`` would write ``5`` for ``"5"^^xsd:integer``)."""
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    if isinstance(term, Literal):
+        text = '"' + str(term).translate(_ESCAPES) + '"'
+        if term.language:
+            return f"{text}@{term.language}"
+        if term.datatype is not None and term.datatype != _XSD_STRING:
+            return f"{text}^^<{term.datatype}>"
+        return text
+    return _term_text(term)
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+_XSD_STRING = URIRef("http://www.w3.org/2001/XMLSchema#string")
+
+
+# --- display ------------------------------------------------------------------------------------
+
+_DATATYPE = re.compile(r"\^\^<([^>]*)>$")
+
+
+def _show_iri(text: str) -> str:
+    return text if text.startswith("_:") else curie(text)
+
+
+def _show_value(text: str) -> str:
+    if text.startswith("<") and text.endswith(">"):
+        return curie(text[1:-1])
+    shown = _DATATYPE.sub(lambda m: "^^" + curie(m.group(1)), text)
+    return shown if len(shown) <= MAX_VALUE else shown[: MAX_VALUE - 3] + "..."
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
