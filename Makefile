@@ -31,7 +31,7 @@ system-deps:
 
 run: setup
 	$(BIN)/trialgraph build --store $(STORE)
-	$(BIN)/trialgraph stats --store $(STORE)
+	$(BIN)/trialgraph report run drug_target_condition --store $(STORE)
 
 test: test-setup
 	$(BIN)/python -m pytest

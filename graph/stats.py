@@ -8,7 +8,11 @@ from graph.vocab import TRIAL_GRAPH_NS
 
 #: Label, SPARQL returning ?n — in the order they are printed.
 COUNTS: tuple[tuple[str, str], ...] = (
-    ("trials", "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a tg:Trial }"),
+    ("trials", "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?r tg:describes ?x }"),
+    (
+        "other studies named",
+        "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a tg:Trial FILTER NOT EXISTS { ?r tg:describes ?x } }",
+    ),
     ("drugs", "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a tg:Drug }"),
     ("targets", "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a tg:Target }"),
     ("conditions", "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a tg:Condition }"),

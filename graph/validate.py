@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pyshacl
+from pyshacl.entrypoints import meta_validate
 from pyshacl.errors import ConstraintLoadError, ReportableRuntimeError, RuleLoadError, ShapeLoadError
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH
@@ -129,10 +130,11 @@ class ValidationReport:
             for check in self.checks:
                 tag = "" if check.severity == "Warning" else f" [{check.severity.lower()}]"
                 lines.append(f"  {check.count:,} x {check.name}: {check.message}{tag}")
-                for example in check.examples[:MAX_EXAMPLES]:
+                shown = check.examples[:MAX_EXAMPLES]
+                for example in shown:
                     lines.append(f"      {_show_iri(example)}")
-                if check.count > min(len(check.examples), MAX_EXAMPLES):
-                    lines.append(f"      ... and {check.count - min(len(check.examples), MAX_EXAMPLES):,} more")
+                if check.count > len(shown):
+                    lines.append(f"      ... and {check.count - len(shown):,} more")
         return "\n".join(lines) + "\n"
 
     def to_json(self) -> dict[str, Any]:
@@ -183,11 +185,11 @@ def validate(store: EmbeddedStore, *, shapes_dir: Path | None = None) -> Validat
             allow_warnings=True,
         )
     except (ShapeLoadError, ConstraintLoadError, RuleLoadError) as exc:
-        names = ", ".join(str(p) for p in shapes_files)
-        raise OntologyError(f"{names}: not valid SHACL: {exc.message}") from exc
+        raise OntologyError(f"{_names(shapes_files)}: not valid SHACL: {exc.message}") from exc
     except ReportableRuntimeError as exc:
-        names = ", ".join(str(p) for p in shapes_files)
-        raise OntologyError(f"{names}: the shapes could not be applied: {exc.message}") from exc
+        raise OntologyError(f"{_names(shapes_files)}: the shapes could not be applied: {exc.message}") from exc
+    if not isinstance(results, Graph):  # pySHACL returns a ValidationFailure instead of raising it
+        raise OntologyError(f"{_names(shapes_files)}: the shapes could not be applied: {results}")
     violations = _violations(results, shapes)
     return ValidationReport(
         conforms=bool(conforms) and not any(v.severity == "Violation" for v in violations),
@@ -211,14 +213,35 @@ def shape_files(shapes_dir: Path | None = None) -> list[Path]:
 
 
 def load_shapes(files: list[Path]) -> Graph:
-    """The shapes of the given Turtle files in one graph."""
+    """The shapes of the given Turtle files in one graph, each file checked against SHACL's own
+    shapes for SHACL (so a malformed shape is found even when nothing in the data reaches it)."""
     shapes = Graph(bind_namespaces="none")
     for path in files:
-        before = len(set(shapes.subjects(RDF.type, SH.NodeShape)))
-        _parse_turtle(shapes, path)
-        if len(set(shapes.subjects(RDF.type, SH.NodeShape))) == before:
+        graph = Graph(bind_namespaces="none")
+        _parse_turtle(graph, path)
+        if not set(graph.subjects(RDF.type, SH.NodeShape)):
             raise OntologyError(f"{path}: declares no sh:NodeShape — expected SHACL shapes in Turtle")
+        _check_shapes(graph, path)
+        shapes += graph
     return shapes
+
+
+def _check_shapes(graph: Graph, path: Path) -> None:
+    """Raise :class:`OntologyError` when a shapes graph is not well-formed SHACL."""
+    conforms, results, _ = meta_validate(graph, inference="none")
+    if conforms:
+        return
+    problems = []
+    if isinstance(results, Graph):
+        for result in results.objects(None, SH.result):
+            where = _term_text(results.value(result, SH.resultPath))
+            found = results.value(result, SH.value)
+            value = None if isinstance(found, BNode) else _value_text(found)
+            text = _message(results, result)
+            subject = " ".join(filter(None, (curie(where) if where else None, value)))
+            problems.append(f"{subject} — {text}" if subject else text)
+    detail = "; ".join(sorted(problems)) or str(results)
+    raise OntologyError(f"{path}: not valid SHACL: {detail}")
 
 
 def ontology_files() -> list[Path]:
@@ -242,8 +265,10 @@ def data_graph(store: EmbeddedStore) -> Graph:
 def _parse_turtle(graph: Graph, path: Path) -> None:
     try:
         graph.parse(path, format="turtle")
-    except SyntaxError as exc:  # rdflib's BadSyntax
-        raise OntologyError(f"{path}: not valid Turtle: {exc}") from None
+    except SyntaxError as exc:  # rdflib's BadSyntax: line (counted from 0) and reason
+        line, why = getattr(exc, "lines", None), getattr(exc, "_why", None)
+        detail = f"line {line + 1}: {why}" if isinstance(line, int) and why else " ".join(str(exc).split())
+        raise OntologyError(f"{path}: not valid Turtle at {detail}") from None
     except UnicodeDecodeError as exc:
         raise OntologyError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
@@ -340,6 +365,10 @@ def _show_value(text: str) -> str:
         return curie(text[1:-1])
     shown = _DATATYPE.sub(lambda m: "^^" + curie(m.group(1)), text)
     return shown if len(shown) <= MAX_VALUE else shown[: MAX_VALUE - 3] + "..."
+
+
+def _names(files: list[Path]) -> str:
+    return ", ".join(str(p) for p in files)
 
 
 def _plural(n: int, word: str) -> str:

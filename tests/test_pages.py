@@ -150,9 +150,9 @@ def test_sectioned_seed_locations_with_their_facility_contacts(isatuximab: Trial
     assert t.locations[5].facility == "Memorial Sloan Kettering Cancer Center (All Protocol Activities)"
     for site in t.locations:
         assert [(c.name, c.phone) for c in site.contacts] == [("Michael Scordo, MD", "646-608-3771")]
-        assert site.contacts[0].role == "PRIMARY"  # as printed ("Role: primary"), flagged as unknown
+        assert site.contacts[0].role == "CONTACT"  # "Role: primary" is the registry's CONTACT code
     assert len(t.central_contacts) == 2  # the facility contacts did not end up there
-    assert t.warnings == ["Facility Contacts.Role: unknown code 'primary' kept as text"]
+    assert t.warnings == []  # the page is read completely
 
 
 def test_sectioned_seed_links_and_related_trials(isatuximab: Trial) -> None:

@@ -486,13 +486,19 @@ def _contact_detail(contact: Contact, line: str) -> bool:
     return False
 
 
+_CONTACT_ROLES = {"primary": "CONTACT", "primary contact": "CONTACT", "backup": "CONTACT", "contact": "CONTACT"}
+
+
 def _contacts(trial: Trial, lines: list[str], where: str) -> list[Contact]:
     """Contacts printed as a name, ``Role: …`` and phone / e-mail lines."""
     before, blocks = _blocks_around(_content(lines), _is_keyed("Role"))
     _unplaced(trial, where, before)
     contacts = []
     for block in blocks:
-        contact = Contact(name=block.name, role=_code(trial, "role", _keyed(block.anchor, "Role"), f"{where}.Role"))
+        role = _keyed(block.anchor, "Role")
+        # the pages call a site's main contact "primary": the registry's code for it is CONTACT
+        role = _CONTACT_ROLES.get((role or "").strip().lower(), role)
+        contact = Contact(name=block.name, role=_code(trial, "role", role, f"{where}.Role"))
         _unplaced(trial, where, [line for line in block.tail if not _contact_detail(contact, line)])
         contacts.append(contact)
     return contacts
