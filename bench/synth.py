@@ -3,58 +3,84 @@
 
 Usage::
 
-    python bench/synth.py --studies 50000 --seed 1 --out /tmp/reg [--format jsonl|zip|both]
+    python bench/synth.py --studies 50000 --seed 1 --out /tmp/reg [--format jsonl|zip|both] [-j 2]
     python bench/synth.py --studies 10000 --calibrate-only        # print the calibration table only
     python bench/synth.py --dump-builtins                         # re-measure the built-in constants
 
-Output: ``DIR/studies-N.jsonl`` (one study per line) and/or ``DIR/studies-N.zip`` (one
-``NCTxxxxxxxx.json`` member per study, like the registry's bulk download). The same N, seed and
-calibration source give byte-identical files. Studies are generated and written one at a time; the
-zip's central directory is spooled to a temporary file, so memory stays flat (bounded by the
-entity pools, which are capped) at any N.
+Output: ``DIR/studies-N.jsonl`` (one study per line, non-ASCII as ``\\u`` escapes like the real
+JSON Lines sample) and/or ``DIR/studies-N.zip`` (one ``NCTxxxxxxxx.json`` member per study, like
+the registry's bulk download; deflate level 1, ZIP64 past 65,535 members). NCT ids run from
+NCT90000001 up, above every real id. After writing, the calibration table goes to stderr.
+
+Determinism. The same N, seed, calibration source and MeSH table give byte-identical files,
+whatever ``--workers`` is: studies come in chunks of :data:`CHUNK`, each with its own random
+stream seeded from (seed, chunk), and every pool entity is made from its own stream seeded from
+(seed, pool, index), so nothing depends on which process made what or in which order.
+
+Memory. Studies are generated, serialized and written a chunk at a time (at most two chunks per
+worker in flight); the zip's central directory is spooled to a temporary file. What stays in
+memory is the entity pools' caches, which are capped (below), so memory is flat in N.
 
 Calibration. The distributions are measured at run time from ``--calibrate`` (default: the 479 real
 records in ``../shared/data/ctgov-json/collections/combined_unique_studies.jsonl``, beside the
 repository, or under ``$TRIALGRAPH_SHARED_DATA``). Without that file the script falls back to
 :data:`BUILTIN_PARAMS`, which were measured once on those same 479 records with ``--dump-builtins``
-(so the two give the same output). What is measured: histograms of every per-study count
-(conditions, keywords, arms, interventions, outcomes, locations, officials, collaborators, MeSH
-terms and ancestors, references, contacts, secondary ids), length quantiles of every free text,
-and the shares of every coded value (study type, phase, status, agency class, intervention type,
-ages, sex, design, countries, first-submission year, results). Deliberate departures from the
-sample, each because the sample is not the registry or because the project's reader would warn:
+(so the two give the same output; a test checks it). What is measured: histograms of every count
+(conditions, keywords, arms, interventions, primary/secondary/other outcomes, locations, officials,
+central contacts, collaborators, condition MeSH terms and ancestors, intervention MeSH terms and
+ancestors, references, secondary ids, other names per intervention, contacts per location),
+length quantiles of every free text (titles, summary, description, criteria, arm and intervention
+descriptions, outcome measures and descriptions), enrollment quantiles, and the shares of every
+coded value (study type, phase, status, agency classes, responsible party, intervention and arm
+types, official roles, sex, ages, design fields, countries, first-submission year, start-date
+precision, IPD sharing, results). The same code measures the synthetic studies for the table.
+Deliberate departures from the sample, because the sample is not the registry or because the
+project's reader would warn:
 
 * phases: about 60% of the whole registry has no phase (issue 6), against 67% in the sample. "No
   phase" means the field is absent (observational and expanded-access studies) or ``["NA"]``
   (interventional studies outside the drug-phase system); the NA share of interventional studies
-  is set so that the total is :data:`NO_PHASE_SHARE`, the phased ones keep the sample's mix;
+  is set so that the total is :data:`NO_PHASE_SHARE`; the phased ones keep the sample's mix;
 * expanded access: absent from the sample, about 0.2% of the registry (:data:`EXPANDED_ACCESS_SHARE`);
 * every study has at least one condition, a title, a status, a study type and a lead sponsor (the
   reader warns when one is missing; 0.4% of the sample has no condition);
-* a maximum age below the minimum age is dropped (the reader warns on it).
+* a maximum age below the minimum age is dropped (the reader warns on it);
+* dates are made consistent with the status (a study not yet recruiting starts after the
+  snapshot day :data:`SNAPSHOT`, a completed one ends before it, results follow completion).
 
-Entities recur across studies: each is drawn from a pool with a Zipf-like law (rank r has weight
-about 1/r**s), so a few sponsors, sites, drugs and conditions are very common and most are rare.
-Pool sizes grow with N and are capped (see :data:`POOLS`; registry figures for orientation: about
-560k studies, tens of thousands of sponsors, a few hundred thousand distinct sites)::
+The results section (on the measured share of studies, all completed or terminated) has
+participant flow, baseline measures, one outcome measure per outcome plus a few post hoc ones, and
+adverse events; its size (about 53 kB) is close to the sample's (about 60 kB). The reader does not
+map it, so it is there for the bytes.
 
-    pool          size           cap      s    notes
-    sponsor       N/20           40,000   1.0  agency class from the measured lead-sponsor mix
-    collaborator  N/25           25,000   1.0  plus 30% of collaborator draws from the sponsor pool
-    site          N/3           100,000   0.9  facility + city + state + zip + country + geoPoint
-    investigator  N/2           200,000   0.8  officials, responsible parties, contacts
-    condition     N/5            30,000   1.0  each with a real MeSH disease descriptor (C tree)
-    keyword       N/3            50,000   1.0
-    drug          N/10           20,000   1.0  real MeSH chemical/drug names first, then coined ones
-    procedure     N/40            5,000   1.0  MeSH E descriptors (procedures, radiation, diagnostics)
-    device        N/20           10,000   1.0
-    behavioral    N/40            5,000   1.0  MeSH F04 descriptors, then coined programmes
-    other         N/20           10,000   1.0
-    (all with a floor of 20-50 so that small runs still have some variety)
+Entities recur across studies: each is drawn from a pool with a Zipf-Mandelbrot law (rank r has
+weight about 1/(r + 5)**s; the offset keeps the head realistic: the most popular of 2,500 sponsors
+gets about 3% of studies), so a few sponsors, sites, drugs and conditions are very common and most
+are rare. Attributes of pool entities (agency class, country, intervention type, other names) are
+spread evenly over ranks (:func:`spread`), so the popular head has the measured mix. Pool sizes
+grow with N and are capped (:data:`POOLS`; for orientation, the registry has about 560k studies,
+tens of thousands of sponsors and some hundred thousand distinct sites)::
+
+    pool          size    floor      cap      s    what
+    sponsor       N/20       20   40,000    1.0    name + agency class (measured lead-sponsor mix)
+    collaborator  N/25       20   25,000    1.0    measured collaborator mix; 30% of collaborator
+                                                   draws come from the sponsor pool instead
+    site          N/3        50  100,000    0.9    facility + city + state + zip + country + geoPoint
+                                                   (real cities, weighted by the measured countries)
+    investigator  N/2        50  200,000    0.8    officials, responsible parties, contacts
+    condition     N/5        50   30,000    1.0    text + a real MeSH disease descriptor (C tree)
+    keyword       N/3        50   50,000    1.0
+    drug          N/10       30   20,000    1.0    real MeSH compounds (D tree leaves), then coined;
+                                                   drug, biological, supplement, combination, genetic
+    procedure     N/40       20    5,000    1.0    MeSH E01/E02/E04; procedure, radiation, diagnostic
+    device        N/20       20   10,000    1.0    coined device names
+    behavioral    N/40       20    5,000    1.0    MeSH F04 descriptors, then coined programmes
+    other         N/20       20   10,000    1.0    generic names, then coined
 
 MeSH ids and labels come from ``../shared/data/mesh/mesh2024_descriptors.tsv`` when present
-(``--mesh``), else from :data:`FALLBACK_MESH` (a few dozen real descriptors and their ancestors).
-Ancestors follow the tree numbers (with the category roots such as C04 Neoplasms added).
+(``--mesh``), else from :data:`FALLBACK_MESH` (real descriptors: 42 common conditions, drugs and
+procedures with their ancestors). Ancestors follow the tree numbers, with the category roots
+(:data:`MESH_ROOTS`, e.g. C04 Neoplasms) added.
 
 All text is filler made from an invented word list (:data:`WORDS`); names of people, companies,
 hospitals and journals are coined from syllables; cities are real places with approximate
@@ -94,8 +120,10 @@ EXPANDED_ACCESS_SHARE = 0.002
 SNAPSHOT = _dt.date(2025, 12, 1)
 #: First synthetic NCT number (real ids are below NCT08000000, so these cannot collide).
 FIRST_NCT = 90_000_001
+#: Studies per chunk: each chunk has its own random stream (see :meth:`Generator.studies`).
+CHUNK = 500
 #: zlib level of the zip members.
-ZIP_LEVEL = 6
+ZIP_LEVEL = 1
 #: Longest text taken from the filler tape (the longest real criteria have 19,020 characters).
 _TAPE_ROOM = 25_000
 #: Offset of the Zipf-Mandelbrot law of entity popularity (see :class:`Zipf`).
@@ -281,6 +309,10 @@ CATS: dict[str, tuple[str, Callable[[dict], list]]] = {
 }
 
 
+#: Coded values shown in the calibration table.
+TABLE_CATS = ("studyType", "phase", "status", "hasResults", "leadClass", "interventionType")
+
+
 def _quantiles(values: list[int]) -> list[int]:
     values = sorted(values)
     if not values:
@@ -301,7 +333,8 @@ class Tally:
         self.keep = keep
         self.studies = 0
         self.counts = {k: Counter() for k in (*COUNTS, *ITEM_COUNTS)}
-        self.cats = {k: Counter() for k in CATS}
+        # all coded values for calibration; only those in the table for synthetic studies (faster)
+        self.cats = {k: Counter() for k in (CATS if keep else TABLE_CATS)}
         self.text_n = Counter()
         self.text_empty = Counter()
         self.text_sum = Counter()
@@ -311,8 +344,11 @@ class Tally:
         self.enrollment_n = 0
         self.size_sum = 0
         self.size_no_results_sum = 0
+        self.results_n = 0
 
-    def add(self, study: dict, size: int | None = None) -> None:
+    def add(self, study: dict, size: int | None = None, results_size: int | None = None) -> None:
+        """Count one study; ``size`` and ``results_size`` are its JSON length and that of its
+        resultsSection when known (else the study is serialized here)."""
         self.studies += 1
         counts = self.counts
         for key, (_, get) in COUNTS.items():
@@ -320,8 +356,8 @@ class Tally:
         for key, (_, get, inner) in ITEM_COUNTS.items():
             for item in get(study):
                 counts[key][len(_list(item.get(inner)))] += 1
-        for key, (_, get) in CATS.items():
-            cat = self.cats[key]
+        for key, cat in self.cats.items():
+            get = CATS[key][1]
             for value in get(study):
                 cat["" if value is None else str(value)] += 1
         for key, (_, get) in TEXTS.items():
@@ -342,11 +378,33 @@ class Tally:
             if self.keep:
                 self.enrollment.append(count)
         if size is None:
-            size = len(json.dumps(study, ensure_ascii=False))
+            size = len(json.dumps(study))
         self.size_sum += size
         if "resultsSection" in study:
-            size -= len(json.dumps(study["resultsSection"], ensure_ascii=False)) + len('"resultsSection": , ')
+            self.results_n += 1
+            if results_size is None:
+                results_size = len(json.dumps(study["resultsSection"]))
+            size -= results_size + len('"resultsSection": , ')
         self.size_no_results_sum += size
+
+    def merge(self, other: "Tally") -> None:
+        """Add another tally (of studies generated elsewhere)."""
+        self.studies += other.studies
+        for key, counter in other.counts.items():
+            self.counts[key].update(counter)
+        for key, counter in other.cats.items():
+            self.cats[key].update(counter)
+        self.text_n.update(other.text_n)
+        self.text_empty.update(other.text_empty)
+        self.text_sum.update(other.text_sum)
+        for key, values in other.lengths.items():
+            self.lengths[key].extend(values)
+        self.enrollment.extend(other.enrollment)
+        self.enrollment_sum += other.enrollment_sum
+        self.enrollment_n += other.enrollment_n
+        self.size_sum += other.size_sum
+        self.size_no_results_sum += other.size_no_results_sum
+        self.results_n += other.results_n
 
     def params(self, source: str) -> dict:
         """The generator's parameters (all integers, so they print and compare exactly)."""
@@ -362,7 +420,7 @@ class Tally:
             "texts": texts,
             "cats": {k: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))) for k, c in self.cats.items()},
             "enrollment": {"n": self.enrollment_n, "sum": self.enrollment_sum, "q": _quantiles(self.enrollment)},
-            "size": {"sum": self.size_sum, "sum_no_results": self.size_no_results_sum},
+            "size": {"sum": self.size_sum, "sum_no_results": self.size_no_results_sum, "results": self.results_n},
         }
 
     def summary(self) -> dict:
@@ -371,7 +429,7 @@ class Tally:
                          {k: {"n": self.text_n[k], "empty": self.text_empty[k], "sum": self.text_sum[k]} for k in TEXTS},
                          {k: dict(c) for k, c in self.cats.items()},
                          {"n": self.enrollment_n, "sum": self.enrollment_sum},
-                         {"sum": self.size_sum, "sum_no_results": self.size_no_results_sum})
+                         {"sum": self.size_sum, "sum_no_results": self.size_no_results_sum, "results": self.results_n})
 
 
 def summarize(studies: int, counts: dict, texts: dict, cats: dict, enrollment: dict, size: dict) -> dict:
@@ -387,7 +445,8 @@ def summarize(studies: int, counts: dict, texts: dict, cats: dict, enrollment: d
         n = sum(hist.values())
         out["cats"][key] = {v: c / n for v, c in hist.items()} if n else {}
     out["enrollment"] = enrollment["sum"] / enrollment["n"] if enrollment["n"] else 0.0
-    out["size"] = (size["sum"] / studies if studies else 0.0, size["sum_no_results"] / studies if studies else 0.0)
+    out["size"] = (size["sum"] / studies if studies else 0.0, size["sum_no_results"] / studies if studies else 0.0,
+                   (size["sum"] - size["sum_no_results"]) / size["results"] if size.get("results") else 0.0)
     return out
 
 
@@ -648,11 +707,33 @@ ARM_PREFIXES = {"EXPERIMENTAL": "Experimental", "ACTIVE_COMPARATOR": "Active com
 TIME_FRAMES = ("{n} weeks", "Baseline and week {n}", "Up to {n} months", "From baseline to month {n}",
                "{n} days after the last dose", "Day 1 to day {n}", "Every {n} weeks for one year", "{n} months")
 UNITS = ("participants", "points on a scale", "mg/dL", "percentage of participants", "days", "mmHg", "units/L")
-AE_TERMS = (("Headache", "Nervous system disorders"), ("Nausea", "Gastrointestinal disorders"),
-            ("Fatigue", "General disorders"), ("Rash", "Skin and subcutaneous tissue disorders"),
-            ("Dizziness", "Nervous system disorders"), ("Cough", "Respiratory, thoracic and mediastinal disorders"),
-            ("Anaemia", "Blood and lymphatic system disorders"), ("Fever", "General disorders"),
-            ("Back pain", "Musculoskeletal and connective tissue disorders"), ("Diarrhoea", "Gastrointestinal disorders"))
+_AE = {
+    "Nervous system disorders": "Headache Dizziness Somnolence Paraesthesia Tremor Dysgeusia Syncope Migraine "
+                                "Neuropathy_peripheral Lethargy Memory_impairment",
+    "Gastrointestinal disorders": "Nausea Vomiting Diarrhoea Constipation Dyspepsia Abdominal_pain Stomatitis "
+                                  "Abdominal_distension Flatulence Dry_mouth Gastrooesophageal_reflux_disease Haemorrhoids",
+    "General disorders": "Fatigue Pyrexia Oedema_peripheral Asthenia Chills Injection_site_reaction Malaise "
+                         "Chest_discomfort Influenza_like_illness Non-cardiac_chest_pain",
+    "Skin and subcutaneous tissue disorders": "Rash Pruritus Alopecia Dry_skin Erythema Urticaria Hyperhidrosis Dermatitis",
+    "Respiratory, thoracic and mediastinal disorders": "Cough Dyspnoea Epistaxis Oropharyngeal_pain Nasal_congestion "
+                                                       "Rhinorrhoea Productive_cough Wheezing",
+    "Blood and lymphatic system disorders": "Anaemia Neutropenia Thrombocytopenia Leukopenia Lymphopenia Febrile_neutropenia",
+    "Musculoskeletal and connective tissue disorders": "Back_pain Arthralgia Myalgia Muscle_spasms Pain_in_extremity "
+                                                       "Neck_pain Musculoskeletal_pain Joint_swelling",
+    "Infections and infestations": "Nasopharyngitis Urinary_tract_infection Pneumonia Influenza Sinusitis Bronchitis "
+                                   "Upper_respiratory_tract_infection Gastroenteritis Cellulitis Herpes_zoster",
+    "Psychiatric disorders": "Insomnia Anxiety Depression Irritability Confusional_state",
+    "Metabolism and nutrition disorders": "Decreased_appetite Hypokalaemia Hyperglycaemia Dehydration Hypomagnesaemia",
+    "Vascular disorders": "Hypertension Hypotension Hot_flush Haematoma Flushing",
+    "Investigations": "Weight_decreased Alanine_aminotransferase_increased Blood_creatinine_increased "
+                      "Aspartate_aminotransferase_increased Weight_increased",
+    "Injury, poisoning and procedural complications": "Fall Contusion Procedural_pain Laceration",
+    "Eye disorders": "Vision_blurred Dry_eye Conjunctivitis",
+    "Cardiac disorders": "Palpitations Tachycardia Atrial_fibrillation",
+    "Renal and urinary disorders": "Dysuria Pollakiuria Haematuria",
+}
+#: Adverse-event terms with their organ system (generic medical words, for results sections).
+AE_TERMS = tuple((term.replace("_", " "), system) for system, terms in _AE.items() for term in terms.split())
 EXPANDED_ACCESS_STATUSES = {"AVAILABLE": 4, "NO_LONGER_AVAILABLE": 3, "APPROVED_FOR_MARKETING": 2,
                             "TEMPORARILY_NOT_AVAILABLE": 1}
 ACTIVE_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION", "ACTIVE_NOT_RECRUITING")
@@ -857,8 +938,9 @@ class Mesh:
         for code, ui in MESH_ROOTS.items():
             if ui in self.label:
                 self.by_tree.setdefault(code, ui)
+        self._inner = {t.rsplit(".", 1)[0] for t in self.by_tree if "." in t}
         self.diseases = self._branch(lambda t: t[0] == "C" and not t.startswith("C22"))
-        self.drugs = self._branch(lambda t: t[:3] in _DRUG_BRANCHES)
+        self.drugs = self._branch(lambda t: t[:3] in _DRUG_BRANCHES and t not in self._inner)  # compounds, not classes
         self.procedures = self._branch(lambda t: t[:3] in _PROCEDURE_BRANCHES)
         self.behaviors = self._branch(lambda t: t.startswith("F04"))
         self._ancestors: dict[str, tuple[str, ...]] = {}
@@ -892,10 +974,6 @@ class Mesh:
 # =================================================================================================
 # The generator
 # =================================================================================================
-
-
-def _shares(hist: dict, keys: Iterable[str]) -> dict[str, int]:
-    return {k: hist.get(k, 0) for k in keys}
 
 
 class Generator:
@@ -997,7 +1075,7 @@ class Generator:
         """About ``length`` characters of filler, starting at a sentence, ending with a full stop."""
         starts = self.starts
         start = starts[int(self.rng.random() * len(starts))]
-        piece = self.tape[start:start + min(length, _TAPE_ROOM) + 4]
+        piece = self.tape[start:start + length + 4]
         cut = piece.rfind(" ")
         if length > 12 and cut > length // 2:
             piece = piece[:cut]
@@ -1166,8 +1244,14 @@ class Generator:
 
     # --- one study -------------------------------------------------------------------------------
 
-    def studies(self) -> Iterator[dict]:
-        for i in range(self.n):
+    def studies(self, start: int = 0, stop: int | None = None) -> Iterator[dict]:
+        """Studies ``start``..``stop``-1. Each chunk of :data:`CHUNK` studies has its own random
+        stream, so a chunk's studies do not depend on who generates it (parallel workers)."""
+        if start % CHUNK:
+            raise ValueError(f"start must be a multiple of {CHUNK}")
+        for i in range(start, self.n if stop is None else min(stop, self.n)):
+            if i % CHUNK == 0:
+                self.rng.seed(f"{self.seed}/chunk/{i // CHUNK}")
             yield self.study(i)
 
     def study(self, i: int) -> dict:
@@ -1223,9 +1307,10 @@ class Generator:
             prefix = ARM_PREFIXES.get(arm_type, "Group")
             arms.append({"label": f"{prefix} {k + 1}", "type": arm_type, "refs": []})
         if arms:
-            for j, e in enumerate(chosen):
-                arms[j % n_arms]["refs"].append(j)
-            for arm in arms:
+            active = [a for a in arms if a["type"] != "NO_INTERVENTION"] or arms
+            for j in range(len(chosen)):
+                active[j % len(active)]["refs"].append(j)
+            for arm in active:
                 if chosen and rnd() < 0.25:
                     j = rng.randrange(len(chosen))
                     if j not in arm["refs"]:
@@ -1235,17 +1320,17 @@ class Generator:
         for arm in arms:
             names = [chosen[j]["name"] for j in arm["refs"]]
             label = arm["label"] + (f": {names[0]}" if names and rnd() < 0.6 else "")
-            group: dict[str, Any] = {"label": label}
+            arm_group: dict[str, Any] = {"label": label}
             if arm["type"]:
-                group["type"] = arm["type"]
+                arm_group["type"] = arm["type"]
             n = self.length["armDescription"].draw(rng)
             if n:
-                group["description"] = self.text(n)
+                arm_group["description"] = self.text(n)
             if names:
-                group["interventionNames"] = [f"{TYPE_LABELS[chosen[j]['type']]}: {chosen[j]['name']}" for j in arm["refs"]]
+                arm_group["interventionNames"] = [f"{TYPE_LABELS[chosen[j]['type']]}: {chosen[j]['name']}" for j in arm["refs"]]
             for j in arm["refs"]:
                 arm_labels[j].append(label)
-            arm_groups.append(group)
+            arm_groups.append(arm_group)
         intervention_list = []
         for j, e in enumerate(chosen):
             item: dict[str, Any] = {"type": e["type"], "name": e["name"]}
@@ -1381,7 +1466,14 @@ class Generator:
             protocol["referencesModule"] = {"references": refs}
         ipd = self.cat["ipdSharing"].draw(rng)
         if ipd:
-            protocol["ipdSharingStatementModule"] = {"ipdSharing": ipd}
+            sharing: dict[str, Any] = {"ipdSharing": ipd}
+            if ipd == "YES":
+                sharing.update(description=self.text(rng.randint(50, 400)),
+                               infoTypes=["STUDY_PROTOCOL", "SAP", "ICF", "CSR"][:rng.randint(1, 4)],
+                               timeFrame=self.text(rng.randint(30, 200)), accessCriteria=self.text(rng.randint(40, 300)))
+            elif rnd() < 0.4:
+                sharing["description"] = self.text(rng.randint(30, 200))
+            protocol["ipdSharingStatementModule"] = sharing
 
         study: dict[str, Any] = {"protocolSection": protocol}
         if has_results:
@@ -1509,6 +1601,10 @@ class Generator:
                 if level < 4:
                     who = sorted(rng.sample(who, level), key=WHO_MASKED.index)
                 mask["whoMasked"] = who
+            if rng.random() < 0.28:
+                info["interventionModelDescription"] = self.text(rng.randint(40, 300))
+            if level and rng.random() < 0.3:
+                mask["maskingDescription"] = self.text(rng.randint(30, 250))
             info["maskingInfo"] = mask
             design["designInfo"] = info
         else:
@@ -1584,7 +1680,7 @@ class Generator:
             authors = ", ".join(f"{coined(rng.randrange(_CODED_SPACE), salt=13)} {chr(65 + rng.randrange(26))}{chr(65 + rng.randrange(26))}"
                                 for _ in range(rng.randint(1, 4)))
             year = rng.randint(1995, 2025)
-            citation = (f"{authors}. {self.title(rng.randint(50, 140))}. J {coined(rng.randrange(300), salt=14)} Med. "
+            citation = (f"{authors}. {self.title(rng.randint(60, 220))}. J {coined(rng.randrange(300), salt=14)} Med. "
                         f"{year};{rng.randint(1, 80)}({rng.randint(1, 12)}):{rng.randint(1, 900)}-{rng.randint(901, 999)}.")
             ref: dict[str, Any] = {"pmid": str(rng.randrange(1_000_000, 39_000_000)),
                                    "type": self.cat["referenceType"].draw(rng), "citation": citation}
@@ -1672,62 +1768,121 @@ class Generator:
         return m
 
     def _results(self, arm_groups: list, outcomes: dict, d: dict) -> dict:
-        """A small but well-formed results section (the reader does not map it; it adds size)."""
+        """A well-formed results section: participant flow, baseline, one measure per outcome, adverse
+        events. The reader does not map it; it is there for its size (calibrated on the sample)."""
         rng = self.rng
+        rand = rng.random
+        text = self.text
         groups = [a["label"] for a in arm_groups[:4]] or ["All participants"]
         n = len(groups)
         started = [rng.randint(5, 400) for _ in groups]
         completed = [max(0, s - rng.randint(0, max(1, s // 5))) for s in started]
+
+        def ids(prefix: str, k: int = n) -> list[str]:
+            return [f"{prefix}{g:03d}" for g in range(k)]
+
+        fg = ids("FG")
         flow = {
-            "groups": [{"id": f"FG{g:03d}", "title": t, "description": self.text(rng.randint(40, 160))}
-                       for g, t in enumerate(groups)],
+            "recruitmentDetails": text(rng.randint(60, 300)),
+            "groups": [{"id": fg[g], "title": t, "description": text(rng.randint(40, 300))} for g, t in enumerate(groups)],
             "periods": [{"title": "Overall Study", "milestones": [
-                {"type": "STARTED", "achievements": [{"groupId": f"FG{g:03d}", "numSubjects": str(started[g])} for g in range(n)]},
-                {"type": "COMPLETED", "achievements": [{"groupId": f"FG{g:03d}", "numSubjects": str(completed[g])} for g in range(n)]},
-                {"type": "NOT COMPLETED", "achievements": [{"groupId": f"FG{g:03d}", "numSubjects": str(started[g] - completed[g])} for g in range(n)]},
+                {"type": "STARTED", "achievements": [{"groupId": fg[g], "numSubjects": str(started[g])} for g in range(n)]},
+                {"type": "COMPLETED", "achievements": [{"groupId": fg[g], "numSubjects": str(completed[g])} for g in range(n)]},
+                {"type": "NOT COMPLETED", "achievements": [{"groupId": fg[g], "numSubjects": str(started[g] - completed[g])} for g in range(n)]},
+            ], "dropWithdraws": [
+                {"type": reason, "reasons": [{"groupId": fg[g], "numSubjects": str(rng.randint(0, 5))} for g in range(n)]}
+                for reason in ("Withdrawal by Subject", "Lost to Follow-up", "Adverse Event")[:rng.randint(1, 3)]
             ]}],
         }
-        total = sum(started)
-        bgroups = [{"id": f"BG{g:03d}", "title": t} for g, t in enumerate(groups)] + [{"id": f"BG{n:03d}", "title": "Total"}]
-        counts = started + [total]
+        bg = ids("BG", n + 1)
+        counts = started + [sum(started)]
+
+        def split(count: int, k: int) -> list[int]:
+            cuts = sorted(int(rand() * (count + 1)) for _ in range(k - 1))
+            return [b - a for a, b in zip([0] + cuts, cuts + [count])]
+
+        def categorical(title: str, labels: tuple[str, ...]) -> dict:
+            shares = [split(c, len(labels)) for c in counts]
+            return {"title": title, "paramType": "COUNT_OF_PARTICIPANTS", "unitOfMeasure": "Participants",
+                    "classes": [{"categories": [
+                        {"title": label, "measurements": [{"groupId": bg[g], "value": str(shares[g][k])} for g in range(n + 1)]}
+                        for k, label in enumerate(labels)]}]}
+
         baseline = {
-            "groups": bgroups,
-            "denoms": [{"units": "Participants", "counts": [{"groupId": f"BG{g:03d}", "value": str(c)} for g, c in enumerate(counts)]}],
+            "populationDescription": text(rng.randint(40, 200)),
+            "groups": [{"id": bg[g], "title": t, "description": text(rng.randint(30, 200))} for g, t in enumerate(groups)]
+            + [{"id": bg[n], "title": "Total", "description": "Total of all reporting groups"}],
+            "denoms": [{"units": "Participants", "counts": [{"groupId": bg[g], "value": str(c)} for g, c in enumerate(counts)]}],
             "measures": [
                 {"title": "Age, Continuous", "paramType": "MEAN", "dispersionType": "STANDARD_DEVIATION",
                  "unitOfMeasure": "years", "classes": [{"categories": [{"measurements": [
-                     {"groupId": f"BG{g:03d}", "value": f"{rng.uniform(25, 70):.1f}", "spread": f"{rng.uniform(5, 15):.1f}"}
+                     {"groupId": bg[g], "value": f"{rng.uniform(25, 70):.1f}", "spread": f"{rng.uniform(5, 15):.1f}"}
                      for g in range(n + 1)]}]}]},
-                {"title": "Sex: Female, Male", "paramType": "COUNT_OF_PARTICIPANTS", "unitOfMeasure": "Participants",
-                 "classes": [{"categories": [
-                     {"title": "Female", "measurements": [{"groupId": f"BG{g:03d}", "value": str(c // 2)} for g, c in enumerate(counts)]},
-                     {"title": "Male", "measurements": [{"groupId": f"BG{g:03d}", "value": str(c - c // 2)} for g, c in enumerate(counts)]},
-                 ]}]},
+                categorical("Sex: Female, Male", ("Female", "Male")),
+                categorical("Ethnicity (NIH/OMB)", ("Hispanic or Latino", "Not Hispanic or Latino", "Unknown or Not Reported")),
+                categorical("Race (NIH/OMB)", ("American Indian or Alaska Native", "Asian", "Native Hawaiian or Other Pacific Islander",
+                                               "Black or African American", "White", "More than one race", "Unknown or Not Reported")),
+                categorical("Age, Categorical", ("<=18 years", "Between 18 and 65 years", ">=65 years")),
+                categorical("Region of Enrollment", ("United States", "Canada", "France", "Germany", "Japan", "Spain")[:rng.randint(1, 6)]),
+            ] + [
+                {"title": title, "paramType": "MEAN", "dispersionType": "STANDARD_DEVIATION", "unitOfMeasure": unit,
+                 "classes": [{"categories": [{"measurements": [
+                     {"groupId": bg[g], "value": f"{rng.uniform(low, high):.1f}", "spread": f"{rng.uniform(1, 12):.1f}"}
+                     for g in range(n + 1)]}]}]}
+                for title, unit, low, high in (("Body Mass Index", "kg/m^2", 20, 32), ("Weight", "kg", 55, 95),
+                                               ("Height", "cm", 155, 185), ("Disease duration", "years", 1, 15))[:rng.randint(0, 4)]
             ],
         }
+        og = ids("OG")
         measures = []
-        for kind, key in (("PRIMARY", "primaryOutcomes"), ("SECONDARY", "secondaryOutcomes")):
-            for o in outcomes.get(key, [])[:2]:
-                measures.append({
-                    "type": kind, "title": o["measure"], "reportingStatus": "POSTED", "paramType": "MEAN",
+        post_hoc = [{"measure": self.title(self.length["outcomeMeasure"].draw(rng)),
+                     "timeFrame": rng.choice(TIME_FRAMES).format(n=rng.choice((4, 12, 24, 52)))} for _ in range(rng.randint(0, 7))]
+        for kind, key in (("PRIMARY", "primaryOutcomes"), ("SECONDARY", "secondaryOutcomes"),
+                          ("OTHER_PRE_SPECIFIED", "otherOutcomes"), ("POST_HOC", "")):
+            for o in (outcomes.get(key, []) if key else post_hoc)[:20]:
+                measure: dict[str, Any] = {
+                    "type": kind, "title": o["measure"], "description": o.get("description") or text(rng.randint(60, 300)),
+                    "populationDescription": text(rng.randint(30, 200)), "reportingStatus": "POSTED", "paramType": "MEAN",
                     "dispersionType": "Standard Deviation", "unitOfMeasure": rng.choice(UNITS), "timeFrame": o["timeFrame"],
-                    "groups": [{"id": f"OG{g:03d}", "title": t} for g, t in enumerate(groups)],
-                    "denoms": [{"units": "Participants", "counts": [{"groupId": f"OG{g:03d}", "value": str(completed[g])} for g in range(n)]}],
-                    "classes": [{"categories": [{"measurements": [
-                        {"groupId": f"OG{g:03d}", "value": f"{rng.uniform(0, 100):.1f}", "spread": f"{rng.uniform(1, 20):.1f}"}
-                        for g in range(n)]}]}],
-                })
-        events = rng.sample(AE_TERMS, rng.randint(1, 5))
+                    "groups": [{"id": og[g], "title": t, "description": text(rng.randint(30, 200))} for g, t in enumerate(groups)],
+                    "denoms": [{"units": "Participants", "counts": [{"groupId": og[g], "value": str(completed[g])} for g in range(n)]}],
+                    "classes": [{"title": title, "categories": [{"title": category, "measurements": [
+                        {"groupId": og[g], "value": f"{rng.uniform(0, 100):.1f}", "spread": f"{rng.uniform(1, 20):.1f}"}
+                        for g in range(n)]} for category in ("Responders", "Partial", "Non-responders")[:rng.randint(1, 3)]]}
+                        for title in ("Baseline", "Week 12", "End of treatment")[:rng.randint(1, 3)]],
+                }
+                if kind == "PRIMARY" and n > 1:
+                    low = rng.uniform(-5, 1)
+                    measure["analyses"] = [{
+                        "groupIds": og[:2], "nonInferiorityType": "SUPERIORITY", "pValue": f"{rng.uniform(0.001, 0.5):.3f}",
+                        "statisticalMethod": rng.choice(("ANCOVA", "t-Test, 2 sided", "Mixed Models Analysis", "Wilcoxon (Mann-Whitney)")),
+                        "paramType": "Mean Difference (Final Values)", "paramValue": f"{low + 2:.2f}", "ciPctValue": "95",
+                        "ciNumSides": "TWO_SIDED", "ciLowerLimit": f"{low:.2f}", "ciUpperLimit": f"{low + 4:.2f}",
+                    }]
+                measures.append(measure)
+        eg = ids("EG")
+
+        def events(k: int, serious: bool) -> list:
+            out = []
+            for term, system in rng.sample(AE_TERMS, min(k, len(AE_TERMS))):
+                stats = []
+                for g in range(n):
+                    affected = int(rand() * (started[g] // (8 if serious else 3) + 1))
+                    stats.append({"groupId": eg[g], "numEvents": affected + int(rand() * 4), "numAffected": affected,
+                                  "numAtRisk": started[g]})
+                out.append({"term": term, "organSystem": system, "sourceVocabulary": "MedDRA (27.0)",
+                            "assessmentType": "SYSTEMATIC_ASSESSMENT", "stats": stats})
+            return out
+
         adverse = {
             "frequencyThreshold": "5", "timeFrame": f"Up to {rng.choice((6, 12, 24))} months",
-            "eventGroups": [{"id": f"EG{g:03d}", "title": t, "deathsNumAffected": 0, "deathsNumAtRisk": started[g],
-                             "seriousNumAffected": rng.randint(0, started[g] // 5), "seriousNumAtRisk": started[g],
-                             "otherNumAffected": rng.randint(0, started[g] // 2), "otherNumAtRisk": started[g]}
-                            for g, t in enumerate(groups)],
-            "otherEvents": [{"term": term, "organSystem": system, "sourceVocabulary": "MedDRA", "assessmentType": "SYSTEMATIC_ASSESSMENT",
-                             "stats": [{"groupId": f"EG{g:03d}", "numEvents": rng.randint(1, 30), "numAffected": rng.randint(1, max(1, started[g] // 3)),
-                                        "numAtRisk": started[g]} for g in range(n)]}
-                            for term, system in events],
+            "description": text(rng.randint(40, 250)),
+            "eventGroups": [{"id": eg[g], "title": t, "description": text(rng.randint(30, 200)), "deathsNumAffected": 0,
+                             "deathsNumAtRisk": started[g], "seriousNumAffected": rng.randint(0, started[g] // 5),
+                             "seriousNumAtRisk": started[g], "otherNumAffected": rng.randint(0, started[g] // 2),
+                             "otherNumAtRisk": started[g]} for g, t in enumerate(groups)],
+            "seriousEvents": events(rng.randint(0, 30), True),
+            "otherEvents": events(rng.randint(5, 140), False),
         }
         full, _, email = self._person()
         return {
@@ -1735,8 +1890,12 @@ class Generator:
             "baselineCharacteristicsModule": baseline,
             "outcomeMeasuresModule": {"outcomeMeasures": measures},
             "adverseEventsModule": adverse,
-            "moreInfoModule": {"pointOfContact": {"title": full, "organization": arm_groups[0]["label"] if arm_groups else "Sponsor",
-                                                  "email": email, "phone": self._phone()}},
+            "moreInfoModule": {
+                "limitationsAndCaveats": {"description": text(rng.randint(40, 200))},
+                "certainAgreement": {"piSponsorEmployee": False, "restrictiveAgreement": rand() < 0.5},
+                "pointOfContact": {"title": full, "organization": arm_groups[0]["label"] if arm_groups else "Sponsor",
+                                   "email": email, "phone": self._phone()},
+            },
         }
 
 
@@ -1768,12 +1927,14 @@ class ZipStream:
         self.central_size = 0
 
     def add(self, name: str, data: bytes) -> None:
-        raw = name.encode("utf-8")
-        crc = zlib.crc32(data)
         packer = zlib.compressobj(self.level, zlib.DEFLATED, -15)
-        packed = packer.compress(data) + packer.flush()
+        self.add_packed(name, zlib.crc32(data), packer.compress(data) + packer.flush(), len(data))
+
+    def add_packed(self, name: str, crc: int, packed: bytes, size: int) -> None:
+        """A member already deflated (raw deflate, wbits -15) with the CRC-32 and size of its data."""
+        raw = name.encode("utf-8")
         local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, _DOS_TIME, _DOS_DATE, crc,
-                            len(packed), len(data), len(raw), 0)
+                            len(packed), size, len(raw), 0)
         self.file.write(local)
         self.file.write(raw)
         self.file.write(packed)
@@ -1781,7 +1942,7 @@ class ZipStream:
         if offset >= 0xFFFFFFFF:
             extra, offset, version = struct.pack("<HHQ", 1, 8, self.offset), 0xFFFFFFFF, 45
         entry = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, (3 << 8) | version, version, 0, 8, _DOS_TIME, _DOS_DATE,
-                            crc, len(packed), len(data), len(raw), len(extra), 0, 0, 0, 0o100644 << 16, offset) + raw + extra
+                            crc, len(packed), size, len(raw), len(extra), 0, 0, 0, 0o100644 << 16, offset) + raw + extra
         self.central.write(entry)
         self.central_size += len(entry)
         self.offset += len(local) + len(raw) + len(packed)
@@ -1801,15 +1962,66 @@ class ZipStream:
         self.file.close()
 
 
+_ENCODER = json.JSONEncoder(check_circular=False)
+
+
 def serialize(study: dict) -> str:
-    return json.dumps(study, ensure_ascii=False)
+    """One study as JSON on one line (non-ASCII as \\u escapes, like the real JSON Lines sample)."""
+    return _ENCODER.encode(study)
+
+
+def serialize_sized(study: dict) -> tuple[str, int]:
+    """:func:`serialize` (the same text), plus the length of the resultsSection's JSON."""
+    encode = _ENCODER.encode
+    parts = []
+    results = 0
+    for key, value in study.items():
+        text = encode(value)
+        if key == "resultsSection":
+            results = len(text)
+        parts.append(f'"{key}": {text}')
+    return "{" + ", ".join(parts) + "}", results
 
 
 def generate(n: int, seed: int, params: dict | None = None, mesh: Mesh | None = None) -> Iterator[dict]:
-    """``n`` synthetic studies (dicts), deterministic from the seed."""
+    """``n`` synthetic studies (dicts), deterministic from the seed (built-in parameters and MeSH
+    list unless given)."""
     params = params if params is not None else BUILTIN_PARAMS
     mesh = mesh if mesh is not None else load_mesh(None)
     yield from Generator(n, seed, params, mesh).studies()
+
+
+def _chunk(gen: Generator, index: int, fmt: str) -> tuple[bytes, list[tuple[str, int, bytes, int]], Tally]:
+    """One chunk, serialized (JSON Lines bytes) and/or compressed (zip members), with its tally."""
+    lines: list[str] = []
+    members: list[tuple[str, int, bytes, int]] = []
+    tally = Tally()
+    for study in gen.studies(index * CHUNK, (index + 1) * CHUNK):
+        text, results_size = serialize_sized(study)
+        tally.add(study, len(text), results_size)
+        if fmt in ("jsonl", "both"):
+            lines.append(text)
+        if fmt in ("zip", "both"):
+            data = text.encode("utf-8")
+            packer = zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -15)
+            packed = packer.compress(data) + packer.flush()
+            members.append((study["protocolSection"]["identificationModule"]["nctId"] + ".json",
+                            zlib.crc32(data), packed, len(data)))
+    blob = ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+    return blob, members, tally
+
+
+_WORKER: tuple[Generator, str] | None = None
+
+
+def _worker_init(n: int, seed: int, params: dict, mesh_path: str | None, fmt: str) -> None:
+    global _WORKER
+    _WORKER = (Generator(n, seed, params, load_mesh(Path(mesh_path) if mesh_path else None)), fmt)
+
+
+def _worker_chunk(index: int) -> tuple[bytes, list, Tally]:
+    assert _WORKER is not None
+    return _chunk(_WORKER[0], index, _WORKER[1])
 
 
 _MESH_CACHE: dict[str, Mesh] = {}
@@ -1822,32 +2034,60 @@ def load_mesh(path: Path | None) -> Mesh:
     return _MESH_CACHE[key]
 
 
+def _chunks(n: int, seed: int, params: dict, mesh: Mesh, fmt: str, workers: int) -> Iterator[tuple[bytes, list, Tally]]:
+    """The chunks in order, made in this process or by ``workers`` processes (same bytes either way).
+    At most two chunks per worker are in flight, so memory does not grow with N."""
+    count = (n + CHUNK - 1) // CHUNK
+    workers = max(1, min(workers, count))
+    if workers == 1:
+        gen = Generator(n, seed, params, mesh)
+        for index in range(count):
+            yield _chunk(gen, index, fmt)
+        return
+    import multiprocessing
+    from collections import deque
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    mesh_path = mesh.source if mesh.source != "built-in list" else None
+    with context.Pool(workers, _worker_init, (n, seed, params, mesh_path, fmt)) as pool:
+        pending: deque = deque()
+        next_index = 0
+        while pending or next_index < count:
+            while next_index < count and len(pending) < 2 * workers:
+                pending.append(pool.apply_async(_worker_chunk, (next_index,)))
+                next_index += 1
+            yield pending.popleft().get()
+
+
 def write(n: int, seed: int, out: Path, fmt: str = "jsonl", params: dict | None = None,
-          mesh: Mesh | None = None, progress: bool = False) -> tuple[list[Path], Tally, float]:
+          mesh: Mesh | None = None, workers: int = 1, progress: bool = False) -> tuple[list[Path], Tally, float]:
     """Write the studies; returns the files, the tally of what was written and the seconds taken."""
+    params = params if params is not None else BUILTIN_PARAMS
+    mesh = mesh if mesh is not None else load_mesh(None)
     out.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
     jsonl = zipped = None
     if fmt in ("jsonl", "both"):
         files.append(out / f"studies-{n}.jsonl")
-        jsonl = open(files[-1], "w", encoding="utf-8", newline="\n")
+        jsonl = open(files[-1], "wb")
     if fmt in ("zip", "both"):
         files.append(out / f"studies-{n}.zip")
         zipped = ZipStream(files[-1])
     tally = Tally()
     started = time.perf_counter()
+    done = 0
     try:
-        for i, study in enumerate(generate(n, seed, params, mesh), start=1):
-            text = serialize(study)
-            tally.add(study, len(text))
+        for blob, members, part in _chunks(n, seed, params, mesh, fmt, workers):
+            tally.merge(part)
             if jsonl is not None:
-                jsonl.write(text)
-                jsonl.write("\n")
+                jsonl.write(blob)
             if zipped is not None:
-                zipped.add(study["protocolSection"]["identificationModule"]["nctId"] + ".json", text.encode("utf-8"))
-            if progress and i % 10_000 == 0:
-                rate = i / (time.perf_counter() - started)
-                print(f"  {i:,} studies ({rate:,.0f}/s)", file=sys.stderr)
+                for name, crc, packed, size in members:
+                    zipped.add_packed(name, crc, packed, size)
+            done += part.studies
+            if progress and done % 10_000 < CHUNK and done >= 10_000:
+                rate = done / (time.perf_counter() - started)
+                print(f"  {done:,} studies ({rate:,.0f}/s)", file=sys.stderr)
     finally:
         if jsonl is not None:
             jsonl.close()
@@ -1878,10 +2118,11 @@ def calibration_table(params: dict, tally: Tally, seed: int) -> str:
         rm, rz = real["texts"][key]
         sm, sz = synth["texts"][key]
         lines.append(f"{label:<44}{rm:>10.0f}{sm:>12.0f}{rz:>10.1%}{sz:>12.1%}")
-    rs, rn = real["size"]
-    ss, sn = synth["size"]
+    rs, rn, rr = real["size"]
+    ss, sn, sr = synth["size"]
     lines.append(f"{'whole study as JSON':<44}{rs:>10.0f}{ss:>12.0f}")
     lines.append(f"{'whole study as JSON, without resultsSection':<44}{rn:>10.0f}{sn:>12.0f}")
+    lines.append(f"{'resultsSection (studies with results)':<44}{rr:>10.0f}{sr:>12.0f}")
 
     def shares(key: str, title: str, real_override: dict | None = None) -> None:
         lines.append("")
@@ -1975,6 +2216,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calibrate-only", action="store_true",
                         help="generate in memory and print the calibration table to stdout; write nothing")
     parser.add_argument("--dump-builtins", action="store_true", help="print the measured parameters as Python")
+    parser.add_argument("--workers", "-j", type=int, default=min(4, os.cpu_count() or 1),
+                        help="generating processes (default: CPUs, at most 4; the output does not depend on it)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no calibration table on stderr")
     args = parser.parse_args(argv)
 
@@ -1996,15 +2239,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.calibrate_only:
         tally = Tally()
         started = time.perf_counter()
-        for study in generate(args.studies, args.seed, params, mesh):
-            tally.add(study)
+        for _, _, part in _chunks(args.studies, args.seed, params, mesh, "none", args.workers):
+            tally.merge(part)
         seconds = time.perf_counter() - started
         print(calibration_table(params, tally, args.seed))
         print(f"\nMeSH: {mesh.source}; generated and measured in {seconds:.1f} s")
         return 0
     if args.out is None:
         parser.error("--out is required (or use --calibrate-only)")
-    files, tally, seconds = write(args.studies, args.seed, args.out, args.format, params, mesh, progress=not args.quiet)
+    files, tally, seconds = write(args.studies, args.seed, args.out, args.format, params, mesh,
+                                  workers=args.workers, progress=not args.quiet)
     rate = args.studies / seconds if seconds else float("inf")
     if not args.quiet:
         print(calibration_table(params, tally, args.seed), file=sys.stderr)
@@ -2489,7 +2733,7 @@ BUILTIN_PARAMS: dict = {
             120, 136, 150, 163, 194, 200, 232, 261, 300, 334, 390, 500, 575, 1000, 2575, 6239, 13309,
         ],
     },
-    'size': {'sum': 8752395, 'sum_no_results': 6901865},
+    'size': {'sum': 8770125, 'sum_no_results': 6918590, 'results': 31},
 }
 
 if __name__ == "__main__":

@@ -13,13 +13,14 @@ from graph import paths
 from graph.loader import Loader, LoadSummary
 from graph.readers import rdf
 from graph.store import EmbeddedStore
-from graph.vocab import ONTOLOGY_GRAPH
+from graph.vocab import ONTOLOGY_GRAPH, REPORTS_GRAPH
 
 
 @dataclass
 class BuildSummary:
     ontology_files: int = 0
     ontology_quads: int = 0
+    reports: int = 0
     seeds: LoadSummary = field(default_factory=LoadSummary)
 
     @property
@@ -49,6 +50,18 @@ def load_ontology(store: EmbeddedStore, folder: Path | None = None) -> tuple[int
 REFERENCE_TABLES = ("mesh.tsv", "drugs.tsv", "targets.tsv", "drug_targets.tsv")
 
 
+def load_report_catalogue(store: EmbeddedStore, folder: Path | None = None) -> int:
+    """The named reports as SHACL SPARQL executables, in their own graph; returns how many."""
+    from graph.reports import catalogue_turtle, load_reports
+
+    reports = load_reports(folder)
+    text = catalogue_turtle(reports.values())
+    graph = ox.NamedNode(REPORTS_GRAPH)
+    quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in ox.parse(text.encode("utf-8"), format=ox.RdfFormat.TURTLE)]
+    store.replace_with_quads([REPORTS_GRAPH], quads)
+    return len(reports)
+
+
 def seed_files(folder: Path | None = None) -> list[Path]:
     """The seed inputs: the curated reference tables, then the trial pages (``seeds/*.txt``)."""
     folder = folder or paths.seeds_dir()
@@ -61,6 +74,7 @@ def build(store: EmbeddedStore, *, err: TextIO | None = None, progress: bool = T
     err = err or sys.stderr
     summary = BuildSummary()
     summary.ontology_files, summary.ontology_quads = load_ontology(store)
+    summary.reports = load_report_catalogue(store)
     loader = Loader(store, err=err, progress=progress)
     summary.seeds = loader.load(seed_files())
     return summary

@@ -21,6 +21,7 @@ from graph.readers import FORMATS as LOAD_FORMATS
 from graph.readers.rdf import FORMATS as RDF_FORMATS
 from graph.results import SOLUTION_FORMATS, write_result
 from graph.store import EmbeddedStore, open_store
+from graph.vocab import REPORTS_GRAPH
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -80,7 +81,8 @@ def build(store: str | None) -> int:
 
     with _open(store, create=True) as handle:
         summary = run_build(handle, err=sys.stderr, progress=True)
-    click.echo(f"ontology: {summary.ontology_files} file(s), {summary.ontology_quads:,} quads", err=True)
+    click.echo(f"ontology: {summary.ontology_files} file(s), {summary.ontology_quads:,} quads; "
+               f"{summary.reports} named reports in {REPORTS_GRAPH}", err=True)
     click.echo(f"seeds: {summary.seeds.line()}", err=True)
     return 0 if summary.ok else 1
 
@@ -217,6 +219,32 @@ def stats(fmt: str, store: str | None) -> int:
         for key, value in counts.items():
             click.echo(f"{key.ljust(width)}  {value:>12,}")
     return 0
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--shapes/--no-shapes", default=True, show_default=True, help="Run the SHACL shapes of ontology/.")
+@click.option("--checks/--no-checks", default=True, show_default=True, help="Run the data-quality reports (tag 'check').")
+@_store_option
+def validate(fmt: str, shapes: bool, checks: bool, store: str | None) -> int:
+    """Check the graph: the SHACL shapes (what a well-formed trial, drug, target and MeSH link
+    are) and the data-quality reports. Exit 1 when anything is wrong.
+
+    \b
+    Examples:
+      trialgraph validate
+      trialgraph validate --format json > validation.json
+      trialgraph validate --no-shapes      # the quick data-quality reports only
+    """
+    from graph.validate import check_store
+
+    with _open(store, create=False) as handle:
+        result = check_store(handle, shapes=shapes, checks=checks)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_json(), indent=2))
+    else:
+        click.echo(result.to_text(), nl=False)
+    return 0 if result.ok else 1
 
 
 @cli.group(context_settings=CONTEXT)

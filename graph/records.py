@@ -255,6 +255,7 @@ class Drug:
     synonyms: list[str] = field(default_factory=list)
     xrefs: dict[str, str] = field(default_factory=dict)  #: prefix -> id: drugbank, chembl, unii, mesh
     source: str = ""
+    note: str = ""  #: a data-quality note, e.g. why the drug has no sourced target
 
 
 @dataclass(slots=True)

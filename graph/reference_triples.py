@@ -71,6 +71,8 @@ def drug_quads(drugs: Iterable[Drug], graph: str) -> list[Quad]:
                 prefix = DRUG_XREFS.get(column, column)
                 out.add(d, _EXACT, iri(iris.xref(prefix, value)))
                 out.add(d, P.xref, lit(f"{prefix}:{value}"))
+        if drug.note:
+            out.add(d, P.qualityNote, lit(drug.note))
         out.add(d, _SOURCE, lit(drug.source))
     return out.result()
 

@@ -103,30 +103,64 @@ def _error(path: Path, line: int | None, message: str) -> ReportError:
     return ReportError(f"{path}:{line}: {message}" if line else f"{path}: {message}")
 
 
-def _header(path: Path, text: str) -> tuple[dict[str, Any], dict[str, int]]:
-    """The YAML of the ``#+`` lines, and the file line where each top-level key is written."""
+def _header(path: Path, text: str) -> tuple[dict[str, Any], dict[str, int], list[tuple[int, str]]]:
+    """The YAML of the ``#+`` lines, the file line where each top-level key is written, and the
+    header lines themselves (file line number, text after ``#+``)."""
     lines = text.splitlines()
     header_lines = [(n, line[2:]) for n, line in enumerate(lines, start=1) if line.startswith("#+")]
     if not header_lines:
-        return {}, {}
+        return {}, {}, []
     source = "\n".join(body for _, body in header_lines)
     try:
         data = yaml.safe_load(source)
     except yaml.YAMLError as exc:
+        def file_line(mark: Any) -> int:
+            return header_lines[min(mark.line, len(header_lines) - 1)][0]
+
         mark = getattr(exc, "problem_mark", None)
-        line = header_lines[min(mark.line, len(header_lines) - 1)][0] if mark is not None else header_lines[0][0]
+        line = file_line(mark) if mark is not None else header_lines[0][0]
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and context_mark is not None and file_line(context_mark) != line:
+            problem += f" ({context} that starts on line {file_line(context_mark)})"
         raise _error(path, line, f"the header is not valid YAML: {problem} — expected '#+ key: value' lines") from None
     if data is None:
-        return {}, {}
+        return {}, {}, header_lines
     if not isinstance(data, dict):
         raise _error(path, header_lines[0][0], "the header is not a mapping — expected '#+ key: value' lines")
-    where = {}
+    # Top-level keys are the lines indented least (grlc writes '#+ key:', so usually by one space).
+    indent = min(len(body) - len(body.lstrip()) for _, body in header_lines if body.strip())
+    where: dict[str, int] = {}
     for number, body in header_lines:
-        key = body.strip().split(":", 1)[0]
-        if key in data and not body.startswith((" ", "\t")) and key not in where:
+        if len(body) - len(body.lstrip()) != indent:
+            continue
+        key = body.strip().split(":", 1)[0].strip()
+        if key in data and key not in where:
             where[key] = number
-    return data, where
+    return data, where, header_lines
+
+
+def _entry_line(header_lines: list[tuple[int, str]], where: Mapping[str, int], section: str, key: str) -> int | None:
+    """The file line of ``key`` inside the header section ``section`` (such as a default's name)."""
+    start = where.get(section)
+    if start is None:
+        return None
+    top = sorted(n for n in where.values() if n > start)
+    end = top[0] if top else float("inf")
+    entry = re.compile(r"^\s*(?:-\s*)?[?$]?" + re.escape(key) + r"\s*:?\s*(?:$|[^\w])")
+    for number, body in header_lines:
+        if start < number < end and entry.match(body):
+            return number
+    return start
+
+
+def _variable_line(text: str, variable: str) -> int | None:
+    """The file line where ``?variable`` is first written outside comments."""
+    pattern = re.compile(r"[?$]" + re.escape(variable) + r"\b")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern.search(_strip_comments(line)):
+            return number
+    return None
 
 
 def _projection(sparql: str) -> list[str]:
@@ -141,12 +175,13 @@ def parse_report(path: Path) -> Report:
     """Read and check one report file; any problem is a :class:`ReportError` naming file and line."""
     name = path.stem
     if not _NAME.match(name):
-        raise _error(path, None, "report file names are snake_case (a-z, 0-9, _), such as trials_by_target.rq")
+        raise _error(path, 1, f"the file name {path.name!r} is not snake_case — expected a-z, 0-9 and _ only, "
+                     "such as trials_by_target.rq")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise _error(path, None, f"cannot read: {exc}") from None
-    header, where = _header(path, text)
+    header, where, header_lines = _header(path, text)
     unknown = sorted(set(header) - KNOWN_KEYS)
     if unknown:
         raise _error(path, where.get(unknown[0]), f"unknown header key {unknown[0]!r} — expected one of "
@@ -160,12 +195,12 @@ def parse_report(path: Path) -> Report:
     body = "\n".join(line for line in text.splitlines() if not line.startswith("#+"))
     form_match = _QUERY_FORM.search(_strip_comments(body))
     if not form_match:
-        raise _error(path, None, "no SELECT, ASK, CONSTRUCT or DESCRIBE — expected a SPARQL query")
+        raise _error(path, 1, "no SELECT, ASK, CONSTRUCT or DESCRIBE — expected a SPARQL query")
     try:
         _projection(body)
     except Exception as exc:  # rdflib's parser raises pyparsing errors of several kinds
-        raise _error(path, _line_of(exc, text, body), f"the SPARQL does not parse: {_short(exc)}") from None
-    parameters = _parameters(path, body, header, where)
+        raise _error(path, _line_of(exc, text, body), f"the SPARQL does not parse: {_parse_problem(exc)}") from None
+    parameters = _parameters(path, text, body, header, where, header_lines)
     chart = header.get("chart")
     if chart is not None:
         if not isinstance(chart, dict) or set(chart) - {"x", "y", "title"} or not {"x", "y"} <= set(chart):
@@ -189,12 +224,24 @@ def _line_of(exc: BaseException, text: str, body: str) -> int | None:
     return None
 
 
+def _parse_problem(exc: BaseException) -> str:
+    """pyparsing's message without its own position (which counts lines of the query without the
+    header), plus the column."""
+    msg, col = getattr(exc, "msg", None), getattr(exc, "col", None)
+    if isinstance(msg, str) and isinstance(col, int):
+        found = getattr(exc, "found", None)
+        found_text = f", found {found}" if found else ""
+        return f"{msg}{found_text} at column {col} — expected valid SPARQL 1.1"
+    return _short(exc) + " — expected valid SPARQL 1.1"
+
+
 def _short(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return text[:200]
 
 
-def _parameters(path: Path, body: str, header: Mapping[str, Any], where: Mapping[str, int]) -> dict[str, Parameter]:
+def _parameters(path: Path, text: str, body: str, header: Mapping[str, Any], where: Mapping[str, int],
+                header_lines: list[tuple[int, str]]) -> dict[str, Parameter]:
     params: dict[str, Parameter] = {}
     for variable in sorted(set(_VARIABLE.findall(_strip_comments(body)))):
         match = _PARAM.match(variable)
@@ -210,20 +257,20 @@ def _parameters(path: Path, body: str, header: Mapping[str, Any], where: Mapping
             param.kind, param.lang = "lang", kind
         elif kind and user:
             if kind not in PREFIXES:
-                raise _error(path, None, f"?{variable}: unknown prefix {kind!r} in the parameter's datatype")
+                raise _error(path, _variable_line(text, variable), f"?{variable}: unknown prefix {kind!r} in the parameter's datatype")
             param.kind, param.datatype = user, PREFIXES[kind] + user
         elif kind:
-            raise _error(path, None, f"?{variable}: unknown parameter type {kind!r} — expected iri, string, number, "
+            raise _error(path, _variable_line(text, variable), f"?{variable}: unknown parameter type {kind!r} — expected iri, string, number, "
                          "an XSD type such as integer or date, or a two-letter language")
         if name in params and params[name].variable != variable:
-            raise _error(path, None, f"parameter {name!r} is written two ways: ?{params[name].variable} and ?{variable}")
+            raise _error(path, _variable_line(text, variable), f"parameter {name!r} is written two ways: ?{params[name].variable} and ?{variable}")
         params[name] = param
     by_variable = {p.variable: p for p in params.values()}
 
     def lookup(key: str, section: str) -> Parameter:
         found = params.get(key) or by_variable.get(key.lstrip("?"))
         if found is None:
-            raise _error(path, where.get(section), f"{section} names {key!r}, but the query has no parameter "
+            raise _error(path, _entry_line(header_lines, where, section, key), f"{section} names {key!r}, but the query has no parameter "
                          f"variable for it — expected one of: {', '.join(sorted(params)) or '(none)'}")
         return found
 
@@ -244,7 +291,8 @@ def _parameters(path: Path, body: str, header: Mapping[str, Any], where: Mapping
         if isinstance(entry, dict):
             for key, values in entry.items():
                 if not isinstance(values, list):
-                    raise _error(path, where.get("enumerate"), f"enumerate {key}: expected a list of values")
+                    raise _error(path, _entry_line(header_lines, where, "enumerate", str(key)),
+                                 f"enumerate {key}: expected a list of values")
                 lookup(str(key), "enumerate").choices = [str(v) for v in values]
         else:
             lookup(str(entry), "enumerate")  # grlc fills these from the endpoint

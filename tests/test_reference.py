@@ -147,7 +147,7 @@ def test_small_valid_folder_loads() -> None:
 
 TABLE_ERRORS = [
     # file, line, column, problem (part of), expected (part of)
-    ("wrong_column_count.tsv", 3, None, "10 columns", "11 tab-separated columns"),
+    ("wrong_column_count.tsv", 3, None, "11 columns", "12 tab-separated columns"),
     ("unknown_drug_kind.tsv", 3, "kind", "'VACCINE' is not a drug kind", "one of MONOCLONAL_ANTIBODY"),
     ("unknown_action_type.tsv", 3, "action_type", "'BLOCKS' is not an action type", "one of ANTAGONIST"),
     ("bad_uniprot.tsv", 3, "uniprot", "'P0158' is not a UniProt accession", "such as P01589"),

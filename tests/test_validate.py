@@ -13,15 +13,26 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
 from graph import iris
 from graph.build import build, load_ontology
 from graph.errors import OntologyError
+from graph.export import export
 from graph.loader import Loader
 from graph.store import MEMORY, EmbeddedStore, open_store
-from graph.validate import MAX_EXAMPLES, Check, ValidationReport, Violation, load_shapes, shape_files, validate
+from graph.validate import (
+    MAX_EXAMPLES,
+    Check,
+    ValidationReport,
+    Violation,
+    data_graph,
+    load_shapes,
+    ontology_files,
+    shape_files,
+    validate,
+)
 from graph.vocab import GRAPH_NS, MESHV, TG
 from tests.conftest import minimal_study, shared, write_jsonl
 
@@ -176,6 +187,26 @@ def test_hand_written_studies_conform(onto: EmbeddedStore, tmp_path: Path, delet
     assert report.to_text().startswith("SHACL validation: the graph conforms")
 
 
+def test_data_graph_is_the_exported_union_plus_the_ontology(onto: EmbeddedStore, tmp_path: Path) -> None:
+    """The data graph holds exactly what rdflib reads from the N-Triples export and the ontology
+    files (plain strings without a datatype, as rdflib's own parsers make them)."""
+    load(onto, write_jsonl(tmp_path / "one.jsonl", [minimal_study("NCT90000005")]))
+    buffer = io.BytesIO()
+    export(onto, buffer, "ntriples")
+    expected = Graph()
+    expected.parse(data=buffer.getvalue().decode("utf-8"), format="nt")
+    for path in ontology_files():
+        expected.parse(path, format="turtle")
+    assert SHAPES_FILE not in ontology_files()
+
+    def named(graph: Graph) -> set:
+        return {t for t in graph if not any(isinstance(term, BNode) for term in t)}
+
+    got = data_graph(onto)
+    assert len(got) == len(expected)
+    assert named(got) == named(expected)
+
+
 def test_the_built_seed_graph_conforms() -> None:
     """Acceptance of the seed issue: the graph `trialgraph build` makes has zero violations."""
     handle = open_store(MEMORY)
@@ -263,6 +294,7 @@ def test_trial_record_shape_catches_missing_and_mistyped_provenance(onto: Embedd
     assert missing.message == ("a trial record has exactly one content hash (tg:recordHash), "
                                "64 lower-case hexadecimal digits of SHA-256")
     assert missing.component == "MinCountConstraintComponent" and missing.value is None
+    assert missing.where() == f"<{g}>  tg:recordHash  (missing)"
     when = only_result(report, "trial record", g, "http://www.w3.org/ns/prov#generatedAtTime")
     assert when.value == '"yesterday"' and "xsd:dateTime" in when.message
     tools = only_result(report, "trial record", g, TG.toolVersion)
@@ -416,7 +448,7 @@ def test_mesh_descriptor_shape_catches_bad_identifier_and_untyped_neighbours(ont
     d = "http://id.nlm.nih.gov/mesh/D000001"
     insert(onto, f"""
         mesh:D000001 a meshv:TopicalDescriptor ; meshv:identifier "X1" ; rdfs:label "Calcimycin"@en ;
-            meshv:treeNumber mesh:D03.633.100 ; meshv:broaderDescriptor mesh:D999999 .
+            meshv:treeNumber <http://id.nlm.nih.gov/mesh/D03.633.100> ; meshv:broaderDescriptor mesh:D999999 .
         mesh:D000002 a meshv:TopicalDescriptor ; meshv:identifier "D000002" .
     """)
     report = validate(onto)
@@ -440,7 +472,7 @@ def test_text_report_counts_and_shows_examples(onto: EmbeddedStore) -> None:
     text = report.to_text()
     lines = text.splitlines()
     assert lines[0].startswith("SHACL validation: the graph does not conform — 7 violations of 1 shape; ")
-    assert "well-formed trial: 7 results" in lines
+    assert "well-formed trial: 7 violations" in lines
     assert "  7 x a trial has exactly one NCT id of the form NCT followed by 8 digits" in lines
     examples = [line for line in lines if line.startswith("      clinicaltrials:NCT")]
     assert len(examples) == MAX_EXAMPLES

@@ -6,7 +6,7 @@ whatever the file is called):
 ==================  ==========================================================================
 kind                columns
 ==================  ==========================================================================
-drugs               drug_id name kind brand_names codes synonyms drugbank chembl unii mesh source
+drugs               drug_id name kind brand_names codes synonyms drugbank chembl unii mesh note source
 targets             uniprot symbol name hgnc ncbi_gene aliases source
 drug_targets        drug_id uniprot action_type mechanism source
 mesh                descriptor_ui preferred_label tree_numbers entry_terms source
@@ -149,13 +149,13 @@ KINDS: tuple[TableKind, ...] = (
             _col("drug_id", DRUG_ID, required=True), _text("name"), _col("kind", DRUG_KIND, required=True),
             _names("brand_names"), _names("codes"), _names("synonyms"),
             _col("drugbank", DRUGBANK), _col("chembl", CHEMBL), _col("unii", UNII), _col("mesh", MESH_ID),
-            _text("source"),
+            _col("note"), _text("source"),
         ),
         ("drug_id",),
         lambda r: Drug(
             drug_id=r["drug_id"], name=r["name"], kind=r["kind"], brand_names=r["brand_names"], codes=r["codes"],
             synonyms=r["synonyms"], xrefs={k: r[k] for k in ("drugbank", "chembl", "unii", "mesh") if r[k]},
-            source=r["source"],
+            note=r["note"], source=r["source"],
         ),
     ),
     TableKind(
