@@ -45,16 +45,37 @@ def singular(token: str) -> str:
     return token
 
 
+class _FoldTable(dict):
+    """``str.translate`` table folding each character to one character (or a space): accents
+    dropped, trademark signs removed, case folded — so spans in the folded text are the spans in
+    the original."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        folded = _fold(char)
+        value = folded if len(folded) == 1 else (" " if not folded.strip() else char.lower())
+        self[code] = value
+        return value
+
+
+_FOLD_TABLE = _FoldTable()
+
+
 def words(text: str) -> list[tuple[str, int, int]]:
     """Normalised words of a text with their spans in the original text.
 
     >>> words("Leukotac® (inolimomab)")
     [('leukotac', 0, 8), ('inolimomab', 11, 21)]
+    >>> [w for w, _, _ in words("Sjögren's CYTOPENIAS")]
+    ['sjogren', 's', 'cytopenia']
     """
+    folded = text.lower() if text.isascii() else text.translate(_FOLD_TABLE)
     out = []
-    for match in _TOKEN.finditer(text):
-        for part in _TOKEN.findall(_fold(match.group())):  # folding may split a ligature
-            out.append((singular(part), match.start(), match.end()))
+    for match in _TOKEN.finditer(folded):
+        word = match.group()
+        if word[-1] == "s":
+            word = singular(word)
+        out.append((word, match.start(), match.end()))
     return out
 
 
@@ -112,6 +133,7 @@ class PhraseIndex:
 
     def __init__(self) -> None:
         self._phrases: dict[tuple[str, ...], list] = {}
+        self._starts: dict[str, int] = {}  #: first word -> the longest phrase it begins
         self.longest = 0
 
     def add(self, phrase: str, value: object) -> None:
@@ -122,6 +144,8 @@ class PhraseIndex:
         if value not in values:
             values.append(value)
         self.longest = max(self.longest, len(key))
+        if len(key) > self._starts.get(key[0], 0):
+            self._starts[key[0]] = len(key)
 
     def get(self, text: str) -> list:
         return self._phrases.get(tuple(w for w, _, _ in words(text)), [])
@@ -134,15 +158,23 @@ class PhraseIndex:
 
     def find(self, text: str) -> list[_Match]:
         """Non-overlapping occurrences, longest first, left to right."""
-        tokens = words(text)
+        folded = text.lower() if text.isascii() else text.translate(_FOLD_TABLE)
+        tokens = [singular(w) if w[-1] == "s" else w for w in _TOKEN.findall(folded)]
+        starts = self._starts
         out: list[_Match] = []
+        spans: list[tuple[int, int]] | None = None  # computed only when something matches
         i = 0
         while i < len(tokens):
-            for n in range(min(self.longest, len(tokens) - i), 0, -1):
-                key = tuple(t[0] for t in tokens[i : i + n])
-                values = self._phrases.get(key)
+            longest = starts.get(tokens[i])
+            if longest is None:
+                i += 1
+                continue
+            for n in range(min(longest, len(tokens) - i), 0, -1):
+                values = self._phrases.get(tuple(tokens[i : i + n]))
                 if values:
-                    start, end = tokens[i][1], tokens[i + n - 1][2]
+                    if spans is None:
+                        spans = [m.span() for m in _TOKEN.finditer(folded)]
+                    start, end = spans[i][0], spans[i + n - 1][1]
                     out.append(_Match(i, i + n, text[start:end], values, end))
                     i += n
                     break

@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime as _dt
 import multiprocessing
 import os
+import queue
 import sys
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -66,6 +68,7 @@ class LoadSummary:
     skipped: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -103,9 +106,10 @@ def load_time() -> str:
 def map_trial(trial: Trial, loaded_at: str, linker: Linker | None = None) -> Mapped:
     """One trial as the full N-Quads of its graph."""
     content = trial_quads(trial, linker)
-    digest = content_hash(content)
+    content_text = "".join([q.nquad() for q in content])
+    digest = content_hash(content_text)
     provenance = record_quads(trial, record_hash=digest, loaded_at=loaded_at)
-    text = "".join(q.nquad() for q in content) + "".join(q.nquad() for q in provenance)
+    text = content_text + "".join([q.nquad() for q in provenance])
     return Mapped(
         nct_id=trial.nct_id,
         graph=iris.trial_graph(trial.nct_id),
@@ -189,6 +193,7 @@ class Loader:
         self.linker = linker
         self.loaded_at = load_time()
         self.summary = LoadSummary()
+        self._writer: _Writer | None = None
         self._seen: dict[str, tuple[str, str]] = {}
         self._pending: list[Mapped] = []
         self._pending_quads = 0
@@ -251,8 +256,12 @@ class Loader:
                 if self.linker.empty:
                     print("note: the store holds no drug or MeSH reference data, so drugs and conditions are not "
                           "linked — run 'trialgraph build' first", file=self.err)
-            self._load_trials(trial_sources, sizes)
-            self._flush()
+            self._writer = _Writer(self.store, self.summary, bulk=self.bulk)
+            try:
+                self._load_trials(trial_sources, sizes)
+                self._flush()
+            finally:
+                self._writer.close()
             self.store.flush()
         finally:
             progress.close()
@@ -305,8 +314,9 @@ class Loader:
             previous = self._seen.get(item.nct_id)
             if previous is not None:
                 if previous[1] == item.record_hash:  # the same record twice: nothing to do
-                    self.summary.studies += 1
-                    self.summary.unchanged += 1
+                    with self.summary.lock:
+                        self.summary.studies += 1
+                        self.summary.unchanged += 1
                     continue
                 self._warn(
                     f"{item.source}: {item.nct_id}: a different record with this NCT id is also in "
@@ -321,25 +331,12 @@ class Loader:
         self._progress.update(self._current_offset, self.summary.studies + len(self._pending), self.summary.quads)
 
     def _flush(self) -> None:
+        """Hand the pending records to the writer (which waits while the previous batch is written)."""
         if not self._pending:
             return
         batch, self._pending, self._pending_quads = self._pending, [], 0
-        stored = self.store.record_hashes([m.graph for m in batch])
-        writes = []
-        for m in batch:
-            self.summary.studies += 1
-            old = stored.get(m.graph)
-            if old == m.record_hash:
-                self.summary.unchanged += 1
-                continue
-            exists = old is not None or self.store.has_graph(m.graph)
-            if exists:
-                self.summary.changed += 1
-            else:
-                self.summary.new += 1
-            writes.append(GraphWrite(m.graph, m.nquads, replace=exists))
-            self.summary.quads += m.quads
-        self.store.write_graphs(writes, bulk=self.bulk)
+        assert self._writer is not None
+        self._writer.put(batch)
 
     def _load_rdf(self, path: Path, fmt: str) -> None:
         self.summary.rdf_files += 1
@@ -366,6 +363,67 @@ class Loader:
         self.store.write_graphs(writes, bulk=False)
         self.summary.reference_files += 1
         self.summary.quads += sum(w.nquads.count("\n") for w in writes)
+
+
+class _Writer:
+    """Writes batches of mapped records to the store in a thread of its own.
+
+    The store's bulk loader runs outside Python's lock, so mapping (in this process or in workers)
+    goes on while a batch is written. The queue holds one batch: memory stays bounded.
+    """
+
+    def __init__(self, store: EmbeddedStore, summary: LoadSummary, *, bulk: bool) -> None:
+        self.store = store
+        self.summary = summary
+        self.bulk = bulk
+        self.error: BaseException | None = None
+        self._queue: queue.Queue[list[Mapped] | None] = queue.Queue(maxsize=1)
+        self._thread = threading.Thread(target=self._run, name="trialgraph-writer", daemon=True)
+        self._thread.start()
+
+    def put(self, batch: list[Mapped]) -> None:
+        if self.error is not None:
+            raise self.error
+        self._queue.put(batch)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def _run(self) -> None:
+        while True:
+            batch = self._queue.get()
+            if batch is None:
+                return
+            if self.error is None:
+                try:
+                    self._write(batch)
+                except BaseException as exc:  # handed to the main thread, which raises it
+                    self.error = exc
+
+    def _write(self, batch: list[Mapped]) -> None:
+        stored = self.store.record_hashes([m.graph for m in batch])
+        writes = []
+        new = changed = unchanged = quads = 0
+        for m in batch:
+            old = stored.get(m.graph)
+            if old == m.record_hash:
+                unchanged += 1
+                continue
+            exists = old is not None or self.store.has_graph(m.graph)
+            changed += exists
+            new += not exists
+            writes.append(GraphWrite(m.graph, m.nquads, replace=exists))
+            quads += m.quads
+        self.store.write_graphs(writes, bulk=self.bulk)
+        with self.summary.lock:
+            self.summary.studies += len(batch)
+            self.summary.new += new
+            self.summary.changed += changed
+            self.summary.unchanged += unchanged
+            self.summary.quads += quads
 
 
 def build_linker(store: EmbeddedStore) -> Linker:

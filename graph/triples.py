@@ -560,12 +560,9 @@ def trial_quads(trial: Trial, linker: Linker | None = None) -> list[Quad]:
     return _TrialMapper(trial, linker or _NO_LINKER).quads()
 
 
-def content_hash(quads: Iterable[Quad]) -> str:
-    """A fingerprint of a graph's content: equal content, equal hash (order as mapped)."""
-    digest = hashlib.sha256()
-    for q in quads:
-        digest.update(q.nquad().encode("utf-8"))
-    return digest.hexdigest()
+def content_hash(nquads: str) -> str:
+    """A fingerprint of a graph's content (its N-Quads, in mapping order): equal content, equal hash."""
+    return hashlib.sha256(nquads.encode("utf-8")).hexdigest()
 
 
 def record_quads(
