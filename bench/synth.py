@@ -2104,7 +2104,8 @@ def write(n: int, seed: int, out: Path, fmt: str = "jsonl", params: dict | None 
 def calibration_table(params: dict, tally: Tally, seed: int) -> str:
     real = params_summary(params)
     synth = tally.summary()
-    lines = [f"calibration: real = {real['studies']} studies ({params['source']}), "
+    source = params["source"] + (", built-in constants" if params is BUILTIN_PARAMS else ", measured now")
+    lines = [f"calibration: real = {real['studies']} studies ({source}), "
              f"synthetic = {synth['studies']:,} studies (seed {seed})", ""]
     lines.append(f"{'count per study':<36}{'real mean':>10}{'synth mean':>12}{'real zero':>11}{'synth zero':>12}")
     for key, (label, *_) in {**COUNTS, **ITEM_COUNTS}.items():

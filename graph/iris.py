@@ -133,8 +133,27 @@ def condition(text: str) -> str:
     return vocab.CONDITION_NS + slug(text)
 
 
+#: The last UIs NLM issued with 6 digits (MeSH 2024: descriptors up to D066331, supplementary
+#: concepts up to C588027); later UIs have 9 digits (D000066388, C000588473 ...).
+_LAST_SIX_DIGIT = {"D": 66331, "C": 588027}
+_PADDED = re.compile(r"^([CD])000(\d{6})$")
+
+
+def mesh_ui(ui: str) -> str:
+    """A MeSH unique id as NLM writes it. ClinicalTrials.gov pads every UI to 9 digits; NLM keeps
+    the 6 digits of UIs issued before the 9-digit ones.
+
+    >>> mesh_ui("D000016190"), mesh_ui("D000095542"), mesh_ui("C000072379"), mesh_ui("D006086")
+    ('D016190', 'D000095542', 'C072379', 'D006086')
+    """
+    match = _PADDED.match(ui)
+    if match and int(match.group(2)) <= _LAST_SIX_DIGIT[match.group(1)]:
+        return match.group(1) + match.group(2)
+    return ui
+
+
 def mesh(ui: str) -> str:
-    return vocab.MESH_NS + ui
+    return vocab.MESH_NS + mesh_ui(ui)
 
 
 def tree_number(number: str) -> str:

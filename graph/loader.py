@@ -31,7 +31,9 @@ from graph.readers import GRAPH_READERS, TRIAL_READERS, detect, rdf
 from graph.readers.base import RawRecord
 from graph.records import Trial
 from graph.store import EmbeddedStore, GraphWrite
+from graph.terms import iri
 from graph.triples import content_hash, record_quads, trial_quads
+from graph.vocab import ENTITIES_GRAPH
 
 #: Records per task sent to a worker, and quads per write to the store.
 CHUNK = 64
@@ -46,7 +48,8 @@ class Mapped:
 
     nct_id: str
     graph: str
-    nquads: str
+    nquads: str  #: the record's own graph, provenance included
+    shared_nquads: str  #: what it says about shared entities (added to the entities graph)
     record_hash: str
     quads: int
     warnings: list[str]
@@ -106,14 +109,17 @@ def load_time() -> str:
 def map_trial(trial: Trial, loaded_at: str, linker: Linker | None = None) -> Mapped:
     """One trial as the full N-Quads of its graph."""
     content = trial_quads(trial, linker)
-    content_text = "".join([q.nquad() for q in content])
-    digest = content_hash(content_text)
+    shared_graph = iri(ENTITIES_GRAPH)
+    own_text = "".join([q.nquad() for q in content if q.g != shared_graph])
+    shared_text = "".join([q.nquad() for q in content if q.g == shared_graph])
+    digest = content_hash(own_text + shared_text)
     provenance = record_quads(trial, record_hash=digest, loaded_at=loaded_at)
-    text = content_text + "".join([q.nquad() for q in provenance])
+    text = own_text + "".join([q.nquad() for q in provenance])
     return Mapped(
         nct_id=trial.nct_id,
         graph=iris.trial_graph(trial.nct_id),
         nquads=text,
+        shared_nquads=shared_text,
         record_hash=digest,
         quads=len(content) + len(provenance),
         warnings=trial.warnings,
@@ -406,6 +412,7 @@ class _Writer:
     def _write(self, batch: list[Mapped]) -> None:
         stored = self.store.record_hashes([m.graph for m in batch])
         writes = []
+        shared: list[str] = []
         new = changed = unchanged = quads = 0
         for m in batch:
             old = stored.get(m.graph)
@@ -416,7 +423,10 @@ class _Writer:
             changed += exists
             new += not exists
             writes.append(GraphWrite(m.graph, m.nquads, replace=exists))
+            shared.append(m.shared_nquads)
             quads += m.quads
+        if shared:
+            writes.append(GraphWrite(ENTITIES_GRAPH, "".join(shared), replace=False, additive=True))
         self.store.write_graphs(writes, bulk=self.bulk)
         with self.summary.lock:
             self.summary.studies += len(batch)

@@ -115,7 +115,9 @@ def render_table(variables: Sequence[str], rows: Iterable[Sequence[object | None
 
 def render_markdown(variables: Sequence[str], rows: Iterable[Sequence[object | None]]) -> str:
     def cell(value: object | None) -> str:
-        return " ".join(display(value).split()).replace("|", "\\|")
+        text = " ".join(display(value).split())
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # data is never markup
+        return text.replace("|", "\\|")
     out = ["| " + " | ".join(variables) + " |", "|" + "---|" * len(variables)]
     out.extend("| " + " | ".join(cell(v) for v in row) + " |" for row in rows)
     return "\n".join(out) + "\n"

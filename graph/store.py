@@ -13,11 +13,12 @@ is ever left half-written. One process at a time may open an on-disk store; anot
 from __future__ import annotations
 
 import fcntl
+import gc
 import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Callable, Iterable, Iterator, Sequence
+from typing import IO, Callable, Iterable, Iterator, Protocol, Sequence
 
 import pyoxigraph as ox
 
@@ -33,30 +34,71 @@ QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 
 @dataclass(slots=True)
 class GraphWrite:
-    """The complete new content of one named graph, as N-Quads text."""
+    """The complete new content of one named graph, as N-Quads text — or, when ``additive``,
+    quads to add to a graph that many records share (never dropped, never rolled back)."""
 
     graph: str
     nquads: str
     replace: bool = True  #: drop what the graph held before (False: it is known to be new)
+    additive: bool = False  #: add to the graph (the shared entities graph); implies not replace
 
 
 def is_remote(location: str) -> bool:
     return location.startswith(("http://", "https://"))
 
 
+class Store(Protocol):
+    """What every command uses of a store: :class:`EmbeddedStore` and
+    :class:`graph.remote.RemoteStore` (a SPARQL 1.1 endpoint) both provide it.
+
+    Queries see the union of all named graphs as their default graph, with our prefixes
+    predeclared; ``substitutions`` bind variables (an endpoint gets them as a ``VALUES`` block).
+    Writes replace whole named graphs.
+    """
+
+    location: str
+    recovered: list[str]
+    path: Path | None
+
+    def query(self, sparql: str, *, substitutions: dict[ox.Variable, ox.NamedNode | ox.Literal] | None = None,
+              union: bool = True) -> QueryResult: ...
+    def update(self, sparql: str) -> None: ...
+    def write_graphs(self, writes: Sequence[GraphWrite], *, bulk: bool = False) -> None: ...
+    def replace_from_file(self, path: Path, fmt: ox.RdfFormat, graphs: Sequence[str], *,
+                          graph: str | None = None, opener: Callable[[Path], IO[bytes]] = open) -> None: ...
+    def replace_with_quads(self, graphs: Sequence[str], quads: Sequence[ox.Quad]) -> None: ...
+    def drop_graphs(self, graphs: Iterable[str]) -> None: ...
+    def named_graphs(self) -> list[str]: ...
+    def has_graph(self, graph: str) -> bool: ...
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]: ...
+    def quads_of_subject(self, subject: ox.NamedNode | ox.BlankNode) -> Iterator[ox.Quad]: ...
+    def __len__(self) -> int: ...
+    def record_hashes(self, graphs: Sequence[str]) -> dict[str, str]: ...
+    def flush(self) -> None: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> "Store": ...
+    def __exit__(self, *exc: object) -> None: ...
+
+
 def open_store(location: str | os.PathLike[str], *, create: bool = True) -> "EmbeddedStore":
-    """Open the store at ``location`` (a directory, ``memory:`` or an endpoint URL)."""
+    """Open the store at ``location`` (a directory, ``memory:`` or an endpoint URL).
+
+    An ``http(s)://`` location is the query URL of a SPARQL 1.1 endpoint: a
+    :class:`graph.remote.RemoteStore`, configured from the environment or trialgraph.toml.
+    """
     location = str(location)
     if is_remote(location):
-        raise StoreError(
-            f"{location}: SPARQL endpoints are not supported by this version — "
-            "expected a directory or 'memory:'"
-        )
+        from graph.remote import RemoteStore
+
+        return RemoteStore(location, create=create)  # type: ignore[return-value]
     return EmbeddedStore(location, create=create)
 
 
 class EmbeddedStore:
     """pyoxigraph on disk (or in memory). Queries see the union of all named graphs."""
+
+    read_only: bool = False  #: opened with :meth:`attach` in read-only mode
+    supports_lateral = True  #: pyoxigraph evaluates SPARQL 1.2 LATERAL (see graph.reports.lateral)
 
     def __init__(self, location: str, *, create: bool = True) -> None:
         self.location = location
@@ -75,7 +117,7 @@ class EmbeddedStore:
                     f"{location}: no store here — run 'trialgraph build' or 'trialgraph load' first, "
                     "or pass --store"
                 )
-            self.path.mkdir(parents=True)
+            self.path.mkdir(parents=True, exist_ok=True)
         self._take_lock()
         try:
             self._store = ox.Store(str(self.path))
@@ -111,11 +153,41 @@ class EmbeddedStore:
             self._lock.close()
             self._lock = None
 
+    @classmethod
+    def attach(cls, location: str, *, read_only: bool = True) -> "EmbeddedStore":
+        """Open an on-disk store whose lock another process holds on our behalf (the query workers
+        of ``trialgraph serve``): no lock is taken and nothing is recovered. Several processes may
+        attach read-only at once, but only while none writes."""
+        self = cls.__new__(cls)
+        self.location, self._lock, self.recovered, self.path = location, None, [], Path(location)
+        self.read_only = read_only
+        try:
+            self._store = ox.Store.read_only(location) if read_only else ox.Store(location)
+        except OSError as exc:
+            raise StoreError(f"{location}: cannot open the store ({exc})") from exc
+        return self
+
+    def detach(self, holder: str) -> None:
+        """Close the store but keep its lock, naming ``holder`` to processes told it is busy: the
+        locking process lets its own workers :meth:`attach` while no other process may write."""
+        if getattr(self, "_store", None) is not None:
+            self.flush()
+            self._store = None  # type: ignore[assignment]
+        if self._lock is not None:
+            self._lock.seek(0)
+            self._lock.truncate()
+            self._lock.write(holder)
+            self._lock.flush()
+
     def close(self) -> None:
         if getattr(self, "_store", None) is not None:
-            if self.path is not None:
+            if self.path is not None and not self.read_only:
                 self._store.flush()
             self._store = None  # type: ignore[assignment]
+            if self.path is not None:
+                # the database closes when its last reference goes; query results caught in a
+                # reference cycle (a traceback, say) would otherwise keep it open and locked
+                gc.collect()
         self._release_lock()
 
     def __enter__(self) -> "EmbeddedStore":
@@ -153,9 +225,9 @@ class EmbeddedStore:
         """
         if not writes:
             return
-        self._journal([w.graph for w in writes])
-        fresh = "".join(w.nquads for w in writes if not w.replace)
-        replaced = [w for w in writes if w.replace]
+        self._journal([w.graph for w in writes if not w.additive])
+        fresh = "".join(w.nquads for w in writes if w.additive or not w.replace)
+        replaced = [w for w in writes if w.replace and not w.additive]
         if fresh:
             if bulk:
                 self._store.bulk_load(fresh.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
@@ -208,7 +280,7 @@ class EmbeddedStore:
         self._store.clear()
 
     def flush(self) -> None:
-        if self.path is not None:
+        if self.path is not None and not self.read_only:
             self._store.flush()
 
     def optimize(self) -> None:
@@ -255,6 +327,11 @@ class EmbeddedStore:
     def quads_of_subject(self, subject: ox.NamedNode | ox.BlankNode) -> Iterator[ox.Quad]:
         return self._store.quads_for_pattern(subject, None, None, None)
 
+    def dump_ntriples(self, graph: str | None) -> bytes:
+        """One graph (``None``: the default graph) as canonical N-Triples, in index order."""
+        source = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        return self._store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=source)
+
     def __len__(self) -> int:
         return len(self._store)
 
@@ -272,6 +349,7 @@ class EmbeddedStore:
 def _replace_update(writes: Sequence[GraphWrite]) -> str:
     parts = []
     for w in writes:
-        triples = "".join(line.rsplit(" ", 2)[0] + " .\n" for line in w.nquads.splitlines() if line)
+        # split at line feeds only: literals may hold U+2028 and other characters splitlines() breaks at
+        triples = "".join(line.rsplit(" ", 2)[0] + " .\n" for line in w.nquads.split("\n") if line)
         parts.append(f"DROP SILENT GRAPH <{w.graph}> ;\nINSERT DATA {{ GRAPH <{w.graph}> {{\n{triples}}} }}")
     return " ;\n".join(parts)

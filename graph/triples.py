@@ -32,7 +32,7 @@ from graph.terms import (
     lit,
     typed,
 )
-from graph.vocab import GEO, TG, SCHEMES
+from graph.vocab import ENTITIES_GRAPH, GEO, SCHEMES, TG
 
 _A = iri(str(RDF.type))
 _LABEL = iri(str(RDFS.label))
@@ -140,6 +140,7 @@ class _TrialMapper:
         self.nct = trial.nct_id
         self.linker = linker
         self.out = _Emitter(iris.trial_graph(self.nct))
+        self.shared = _Emitter(ENTITIES_GRAPH)  #: facts about shared entities, stated once
         self.t = iri(iris.trial(self.nct))
         self.orgs: dict[str, str] = {}  # normalised name or alias -> org IRI, for sites
 
@@ -149,7 +150,7 @@ class _TrialMapper:
     # --- shared entities, resolved -----------------------------------------------------------
 
     def organization(self, org: Organization) -> str:
-        out = self.out
+        out = self.shared
         canonical, reason = self.linker.resolve("org", org.name)
         node = iri(iris.org(canonical))
         out.add(node, _A, P.Organization)
@@ -163,7 +164,7 @@ class _TrialMapper:
         return node
 
     def person(self, name: str) -> str:
-        out = self.out
+        out = self.shared
         canonical, reason = self.linker.resolve("person", name)
         node = iri(iris.person(canonical))
         out.add(node, _A, P.Person)
@@ -174,8 +175,8 @@ class _TrialMapper:
         return node
 
     def link_node(self, node: str, link_node: str, link: Link, link_prop: str, target_prop: str,
-                  link_class: str) -> None:
-        out = self.out
+                  link_class: str, out: _Emitter | None = None) -> None:
+        out = out or self.out
         out.add(node, link_prop, link_node)
         out.add(link_node, _A, link_class)
         out.add(link_node, target_prop, iri(link.target))
@@ -246,10 +247,10 @@ class _TrialMapper:
                 out.add(t, P.responsiblePartyAffiliation, self.organization(Organization(party.affiliation)))
 
     def condition(self, text: str, links: list[Link]) -> None:
-        out = self.out
+        out = self.shared
         condition_iri = iris.condition(text)
         node = iri(condition_iri)
-        out.add(self.t, P.condition, node)
+        self.out.add(self.t, P.condition, node)
         out.add(node, _A, P.Condition)
         out.add(node, _LABEL, lit(text))
         if not links:
@@ -257,7 +258,7 @@ class _TrialMapper:
         for link in links:
             out.add(node, P.mesh, iri(link.target))
             self.link_node(node, iri(iris.mesh_link(condition_iri, link.target)), link, P.meshLink, P.mesh,
-                           P.MeshLink)
+                           P.MeshLink, out)
 
     def conditions(self) -> None:
         trial, out, t, linker = self.trial, self.out, self.t, self.linker
@@ -297,7 +298,7 @@ class _TrialMapper:
             for term in terms:
                 node = iri(iris.mesh(term.ui))
                 out.add(t, prop, node)
-                out.text(node, _LABEL, term.term)
+                self.shared.text(node, _LABEL, term.term)
 
     def design(self) -> None:
         trial, out, t = self.trial, self.out, self.t
@@ -335,9 +336,9 @@ class _TrialMapper:
                 if drug is None:  # a drug node named by the registry's MeSH term
                     drug = iris.drug(term.term)
                     node = iri(drug)
-                    self.out.add(node, _A, P.Drug)
-                    self.out.add(node, _LABEL, lit(term.term))
-                    self.out.add(node, _EXACT_MATCH, iri(descriptor))
+                    self.shared.add(node, _A, P.Drug)
+                    self.shared.add(node, _LABEL, lit(term.term))
+                    self.shared.add(node, _EXACT_MATCH, iri(descriptor))
                 links.setdefault(drug, Link(drug, "REGISTRY_MESH", term.term, rule))
         return list(links.values())
 
@@ -456,7 +457,7 @@ class _TrialMapper:
         return None
 
     def people_and_places(self) -> None:
-        trial, out, t = self.trial, self.out, self.t
+        trial, out, shared, t = self.trial, self.out, self.shared, self.t
         for i, official in enumerate(trial.officials, start=1):
             node = self.part("official", i)
             out.add(t, P.official, node)
@@ -479,23 +480,23 @@ class _TrialMapper:
             site = iri(iris.site(loc.facility, loc.city, loc.state, loc.country))
             out.add(node, P.site, site)
             out.code(node, P.recruitmentStatus, "status", loc.status, "location.status")
-            out.add(site, _A, P.Site)
+            shared.add(site, _A, P.Site)
             label = loc.facility or ", ".join(p for p in (loc.city, loc.state, loc.country) if p) or "unnamed site"
-            out.add(site, _LABEL, lit(label))
-            out.text(site, P.city, loc.city)
-            out.text(site, P.state, loc.state)
-            out.text(site, P.postalCode, loc.postal_code)
-            out.text(site, P.country, loc.country)
+            shared.add(site, _LABEL, lit(label))
+            shared.text(site, P.city, loc.city)
+            shared.text(site, P.state, loc.state)
+            shared.text(site, P.postalCode, loc.postal_code)
+            shared.text(site, P.country, loc.country)
             if loc.latitude is not None and loc.longitude is not None:
-                out.add(site, _LAT, decimal(loc.latitude))
-                out.add(site, _LONG, decimal(loc.longitude))
+                shared.add(site, _LAT, decimal(loc.latitude))
+                shared.add(site, _LONG, decimal(loc.longitude))
             if loc.facility:
                 note = _SITE_NOTE.search(loc.facility)
                 if note and note.group(1).strip():
-                    out.add(site, P.siteNote, lit(note.group(1).strip()))
+                    shared.add(site, P.siteNote, lit(note.group(1).strip()))
                 operator = self.site_operator(loc.facility)
                 if operator:
-                    out.add(site, P.operatedBy, operator[0])
+                    shared.add(site, P.operatedBy, operator[0])
             for j, c in enumerate(loc.contacts, start=1):
                 cnode = self.part(f"location-{i}-contact", j)
                 out.add(node, P.contact, cnode)
@@ -548,7 +549,7 @@ class _TrialMapper:
         self.eligibility()
         self.people_and_places()
         self.references()
-        return list(dict.fromkeys(self.out.quads))
+        return list(dict.fromkeys(self.out.quads + self.shared.quads))
 
 
 def trial_quads(trial: Trial, linker: Linker | None = None) -> list[Quad]:

@@ -48,6 +48,9 @@ MESH_GRAPH = GRAPH_NS + "mesh"
 REFERENCE_GRAPH_NS = GRAPH_NS + "reference/"
 REPORTS_GRAPH = GRAPH_NS + "reports"
 TRIAL_GRAPH_NS = GRAPH_NS + "trial/"
+#: What records say about shared entities (sponsors, sites, people, conditions, drugs named by the
+#: registry): each fact once, whichever records state it, so queries never see it repeated.
+ENTITIES_GRAPH = GRAPH_NS + "entities"
 
 
 class TG(DefinedNamespace):

@@ -15,6 +15,7 @@ from graph import iris
 from graph.export import EXPORT_FORMATS, EXTENSIONS, export
 from graph.loader import Loader
 from graph.store import EmbeddedStore, open_store
+from graph.vocab import ENTITIES_GRAPH
 from tests.conftest import minimal_study, shared, write_jsonl
 
 RDFLIB_FORMAT = {"turtle": "turtle", "ntriples": "nt", "nquads": "nquads", "trig": "trig", "jsonld": "json-ld",
@@ -99,7 +100,9 @@ def test_output_is_byte_identical_whatever_the_load_order(tmp_path: Path, monkey
 def test_one_trial_export(loaded: EmbeddedStore) -> None:
     text = exported(loaded, "nquads", trials=["NCT90000002"]).decode("utf-8")
     graphs = {line.rsplit(" ", 2)[1] for line in text.splitlines()}
-    assert graphs == {f"<{iris.trial_graph('NCT90000002')}>"}
+    # the trial's own graph, and what the shared entities graph says about what it names
+    assert graphs == {f"<{iris.trial_graph('NCT90000002')}>", f"<{ENTITIES_GRAPH}>"}
+    assert '"Example University Hospital"' in text and "NCT90000001" not in text
     with pytest.raises(ValueError, match="NCT99999999: no such trial"):
         exported(loaded, "turtle", trials=["NCT99999999"])
 

@@ -19,6 +19,7 @@ import pytest
 from graph import iris
 from graph.loader import Loader
 from graph.store import EmbeddedStore, open_store
+from graph.vocab import ENTITIES_GRAPH, TRIAL_GRAPH_NS
 from tests.conftest import ROOT, minimal_study, shared, write_jsonl
 
 
@@ -45,7 +46,8 @@ def test_one_named_graph_per_trial_with_provenance(store: EmbeddedStore, tmp_pat
     path = write_jsonl(tmp_path / "two.jsonl", [minimal_study("NCT90000001"), minimal_study("NCT90000002")])
     summary, _ = run_load(store, path)
     assert summary.new == 2 and summary.rejected == 0
-    assert set(store.named_graphs()) == {iris.trial_graph("NCT90000001"), iris.trial_graph("NCT90000002")}
+    assert set(store.named_graphs()) == {
+        iris.trial_graph("NCT90000001"), iris.trial_graph("NCT90000002"), ENTITIES_GRAPH}
     assert ask(store, f"""ASK {{ GRAPH <{iris.trial_graph('NCT90000001')}> {{
         ?g a tg:TrialRecord ; tg:describes <{iris.trial('NCT90000001')}> ;
            dct:source "{path}" ; tg:sourceFormat "ctgov-json" ;
@@ -56,6 +58,9 @@ def test_one_named_graph_per_trial_with_provenance(store: EmbeddedStore, tmp_pat
 def test_shared_entities_are_one_node(store: EmbeddedStore, tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "two.jsonl", [minimal_study("NCT90000001"), minimal_study("NCT90000002")])
     run_load(store, path)
+    # what both records say about their sponsor is stated once, in the entities graph
+    rows = list(store.query("SELECT ?g WHERE { GRAPH ?g { ?org rdfs:label \"Example University Hospital\" ; a tg:Organization } }"))
+    assert [r["g"].value for r in rows] == [ENTITIES_GRAPH]
     rows = list(store.query("SELECT DISTINCT ?org WHERE { ?t tg:leadSponsor ?org }"))
     assert [r["org"].value for r in rows] == [iris.org("Example University Hospital")]
     people = list(store.query("SELECT DISTINCT ?p WHERE { ?o tg:person ?p }"))
@@ -153,7 +158,7 @@ def test_real_records_load_with_zero_errors(store: EmbeddedStore) -> None:
     assert summary.rejected == 0, err
     assert summary.new == 479
     assert "error:" not in err
-    assert len(store.named_graphs()) == 479
+    assert len([g for g in store.named_graphs() if g.startswith(TRIAL_GRAPH_NS)]) == 479
 
 
 @pytest.mark.shared_data

@@ -503,7 +503,7 @@ def test_unknown_layout_is_rejected_naming_the_layouts() -> None:
     trials, errors = read_page(path)
     assert trials == []
     assert len(errors) == 1
-    assert errors[0].startswith(f"{path}: page layout not recognised — expected")
+    assert errors[0].startswith(f"{path}: NCT99900091: page layout not recognised — expected")
     assert "Clinical Trial Summary" in errors[0] and "NCT ID" in errors[0]
 
 
@@ -539,7 +539,7 @@ def test_invalid_utf8_and_empty_pages(tmp_path: Path) -> None:
     broken.write_bytes(SECTIONED_SEED.read_bytes()[:200] + b"\xff\xfe caf\xe9\n")
     trials, errors = read_page(broken)
     assert trials == [] and len(errors) == 1
-    assert errors[0].startswith(f"{broken}: invalid UTF-8 at byte 200")
+    assert errors[0].startswith(f"{broken}: NCT05873205: invalid UTF-8 at byte 200 (line 7, column 13)")
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"\xef\xbb\xbf\n  \n")
     trials, errors = read_page(empty)

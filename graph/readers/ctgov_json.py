@@ -22,15 +22,19 @@ import ijson
 
 from graph.errors import InputError
 from graph.readers.base import (
+    BOM,
+    INVALID_UTF8,
     RawRecord,
+    Utf8Guard,
     decode_utf8,
+    iter_lines,
     is_zip,
     open_binary,
     raw_offset,
     sniff,
     zip_members,
 )
-from graph.readers.fields import Fields
+from graph.readers.fields import Fields, kind_of
 from graph.records import (
     Arm,
     Contact,
@@ -69,8 +73,16 @@ def looks_like(head: bytes) -> bool:
 
 
 def read(path: Path, label: str | None = None) -> Iterator[RawRecord | InputError]:
-    """Raw records of one file, in file order. File-level problems come as errors in the stream."""
+    """Raw records of one file, in file order. File-level problems come as errors in the stream
+    (after the records read before them, for a file that turns out truncated or corrupt)."""
     label = label or str(path)
+    try:
+        yield from _read(path, label)
+    except InputError as exc:  # a gzip stream that ends early, found while reading
+        yield InputError(exc.problem, source=label, record=exc.record, field=exc.field, expected=exc.expected)
+
+
+def _read(path: Path, label: str) -> Iterator[RawRecord | InputError]:
     try:
         head = sniff(path)
     except InputError as exc:
@@ -83,7 +95,7 @@ def read(path: Path, label: str | None = None) -> Iterator[RawRecord | InputErro
             elif member.lower().endswith((".json", ".jsonl", ".ndjson")) or data.lstrip()[:1] in (b"{", b"["):
                 yield RawRecord(FORMAT, member, "", data, offset)
         return
-    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    stripped = head.removeprefix(BOM).lstrip(b" \t\r\n")
     if not stripped:
         yield InputError("the file is empty", source=label, expected="ClinicalTrials.gov API v2 JSON")
         return
@@ -107,50 +119,111 @@ def read(path: Path, label: str | None = None) -> Iterator[RawRecord | InputErro
 
 
 def _object_shape(path: Path) -> str:
-    """``page``, ``jsonl`` or ``study`` for a file whose first character is ``{``."""
-    with open_binary(path) as stream:
+    """``page``, ``jsonl`` or ``study`` for a file whose first character is ``{``.
+
+    JSON Lines: the first line is a whole JSON object and another line follows; or, when the first
+    record is itself malformed (a truncated line), the next line is a whole object.
+    """
+    with open_binary(path) as raw:
         try:
-            for prefix, event, value in ijson.parse(stream):
+            for prefix, event, value in ijson.parse(Utf8Guard(raw)):
                 if prefix == "" and event == "map_key":
                     if value in _PAGE_KEYS:
                         return "page"
                     break
-        except ijson.JSONError:
-            pass  # malformed: decided below, reported when parsed
+        except (ijson.JSONError, InputError):
+            pass  # malformed or truncated: decided below, reported when read
     with open_binary(path) as stream:
-        first_line = stream.readline()
-        rest = stream.read(1 << 16)
-    if rest.strip() and first_line.strip().endswith(b"}"):
+        lines = iter_lines(stream)
+        first = second = b""
         try:
-            json.loads(first_line)
-            return "jsonl"
-        except (ValueError, RecursionError):
-            pass
+            first = _next_line(lines).removeprefix(BOM)
+            second = _next_line(lines)
+        except InputError:  # cut short: the first line decides, the error is reported when read
+            second = b"?" if first else b""
+    if not second.strip():
+        return "study"
+    if _is_object_line(first) or (first.lstrip().startswith(b"{") and _is_object_line(second)):
+        return "jsonl"
     return "study"
 
 
+def _next_line(lines: Iterator[bytes]) -> bytes:
+    """The next line that is not blank (empty at the end of the stream)."""
+    for line in lines:
+        if line.strip():
+            return line
+    return b""
+
+
+def _is_object_line(line: bytes) -> bool:
+    text = line.strip()
+    if not (text.startswith(b"{") and text.endswith(b"}")):
+        return False
+    try:
+        return isinstance(json.loads(text), dict)
+    except (ValueError, RecursionError):
+        return False
+
+
 def _stream(path: Path, label: str, prefix: str, noun: str) -> Iterator[RawRecord | InputError]:
+    """The items of an array (or of a page's ``studies``), decoded one at a time.
+
+    Invalid UTF-8 rejects only the study that holds it (see :class:`Utf8Guard`); a syntax error
+    or a truncated file ends the file, after the studies before it.
+    """
     count = 0
     last = None
-    with open_binary(path) as stream:
+    with open_binary(path) as raw:
+        stream = Utf8Guard(raw)
         try:
             for count, study in enumerate(ijson.items(stream, prefix, use_float=True), start=1):
                 last = _nct_of(study)
-                yield RawRecord(FORMAT, label, f"{noun} {count}", study, raw_offset(stream))
-        except (ijson.JSONError, UnicodeDecodeError, RecursionError) as exc:
+                if isinstance(study, dict):
+                    yield RawRecord(FORMAT, label, f"{noun} {count}", study, raw_offset(stream),
+                                    marked=stream.replaced > 0)
+                else:
+                    yield InputError(f"found {kind_of(study)}", source=label, record=f"{noun} {count}",
+                                     expected="a study object")
+        except (ijson.JSONError, UnicodeDecodeError, RecursionError, InputError) as exc:
             after = f"after {noun} {count}" + (f" ({last})" if last else "") if count else f"at {noun} 1"
-            yield InputError(
-                f"invalid or truncated JSON {after}: {_short(exc)}; the rest of the file was not read",
-                source=label,
-                expected="a complete JSON document",
-            )
+            if isinstance(exc, InputError):  # the compressed file ends early
+                problem, expected = f"{exc.problem}, {after}", exc.expected
+            else:
+                problem, expected = f"invalid or truncated JSON {after}: {_short(exc)}", "a complete JSON document"
+            yield InputError(f"{problem}; the rest of the file was not read", source=label, expected=expected)
+            return
+    if count == 0 and prefix == "studies.item":
+        found = _studies_kind(path)
+        if found is not None:
+            yield InputError(f"'studies' is {found}", source=label, field="studies",
+                             expected="a list of study objects")
+
+
+def _studies_kind(path: Path) -> str | None:
+    """What a page's ``studies`` holds when it is not a list (None when it is a list)."""
+    kinds = {"start_map": "an object", "string": "a string", "number": "a number", "boolean": "a boolean",
+             "null": "null"}
+    with open_binary(path) as raw:
+        try:
+            for prefix, event, _ in ijson.parse(Utf8Guard(raw)):
+                if prefix == "studies" and event != "map_key":
+                    return None if event == "start_array" else kinds.get(event, event)
+        except ijson.JSONError:
+            return None  # reported by the streaming pass
+    return None
 
 
 def _lines(path: Path, label: str) -> Iterator[RawRecord | InputError]:
+    number = 0
     with open_binary(path) as stream:
-        for number, line in enumerate(stream, start=1):
-            if line.strip():
-                yield RawRecord(FORMAT, label, f"line {number}", line, raw_offset(stream))
+        try:
+            for number, line in enumerate(iter_lines(stream), start=1):
+                if line.strip():
+                    yield RawRecord(FORMAT, label, f"line {number}", line, raw_offset(stream))
+        except InputError as exc:  # the compressed file ends early
+            yield InputError(f"{exc.problem}, after line {number}; the rest of the file was not read",
+                             source=label, expected=exc.expected)
 
 
 def _nct_of(study: Any) -> str | None:
@@ -158,11 +231,14 @@ def _nct_of(study: Any) -> str | None:
         value = study["protocolSection"]["identificationModule"]["nctId"]
     except (KeyError, TypeError):
         return None
-    return value if isinstance(value, str) else None
+    return value if isinstance(value, str) and INVALID_UTF8 not in value and len(value) < 40 else None
 
 
 def _short(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
+    detail = exc.args[0] if len(exc.args) == 1 else str(exc)
+    if isinstance(detail, bytes):  # the C parser reports bytes
+        detail = detail.decode("utf-8", "replace")
+    text = " ".join(str(detail).split("(right here)")[0].split())  # without yajl's pointer art
     return text if len(text) < 160 else text[:157] + "..."
 
 
@@ -184,12 +260,30 @@ def parse(raw: RawRecord) -> list[Trial | InputError]:
         nct = _nct_of(study)
         record = f"{nct} ({position})" if nct and position else (nct or position or None)
         try:
+            if raw.marked:
+                _check_marks(study)
             out.append(parse_study(study, source=raw.source))
         except InputError as exc:
             out.append(exc.located(source=raw.source, record=record))
         except RecursionError:
             out.append(InputError("nested too deeply", source=raw.source, record=record, expected="registry JSON"))
     return out
+
+
+def _check_marks(value: Any, path: str = "") -> None:
+    """Reject a streamed study that holds invalid UTF-8 (marked by :class:`Utf8Guard`), naming the field."""
+    if isinstance(value, str):
+        if INVALID_UTF8 in value:
+            raise InputError("invalid UTF-8 bytes in the text", field=path or None, expected="UTF-8 text")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{path}.{key}" if path else key
+            if INVALID_UTF8 in key:
+                raise InputError("invalid UTF-8 bytes in a key", field=name, expected="UTF-8 text")
+            _check_marks(item, name)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_marks(item, f"{path}[{i}]")
 
 
 def _decode(payload: bytes | str, raw: RawRecord) -> list[tuple[str, Any]]:
@@ -203,8 +297,12 @@ def _decode(payload: bytes | str, raw: RawRecord) -> list[tuple[str, Any]]:
         if exc.msg == "Extra data" and text.lstrip().startswith("{"):
             return _decode_lines(text, raw)
         where = f"line {exc.lineno} column {exc.colno}" if not raw.position else f"column {exc.colno}"
-        truncated = exc.pos >= len(text.rstrip())
-        problem = "truncated JSON" if truncated else f"invalid JSON at {where}: {exc.msg}"
+        if exc.pos >= len(text.rstrip()):
+            problem = "truncated JSON"
+        elif exc.msg.startswith("Unterminated string"):  # the text ends inside a string
+            problem = f"truncated JSON (it ends in the string that starts at {where})"
+        else:
+            problem = f"invalid JSON at {where}: {exc.msg}"
         raise InputError(problem, source=raw.source, record=raw.position or None,
                          expected="a complete JSON object") from None
     base = raw.position

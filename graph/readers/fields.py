@@ -30,7 +30,8 @@ _AGE_UNITS = {
 }
 
 
-def _kind(value: Any) -> str:
+def kind_of(value: Any) -> str:
+    """What a decoded JSON value is, for messages: ``a string``, ``a list`` ..."""
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, (int, float)):
@@ -111,7 +112,7 @@ class Fields:
 
     def __init__(self, data: Any, path: str = "") -> None:
         if data is not None and not isinstance(data, dict):
-            raise InputError(f"found {_kind(data)}", field=path or None, expected="an object")
+            raise InputError(f"found {kind_of(data)}", field=path or None, expected="an object")
         self.data: dict[str, Any] = data or {}
         self.path = path
 
@@ -134,7 +135,7 @@ class Fields:
         if value is None:
             return []
         if not isinstance(value, list):
-            raise InputError(f"found {_kind(value)} {_show(value)}", field=self._name(key), expected="a list")
+            raise InputError(f"found {kind_of(value)} {_show(value)}", field=self._name(key), expected="a list")
         return value
 
     def text(self, key: str) -> str | None:
@@ -142,7 +143,7 @@ class Fields:
         if value is None:
             return None
         if not isinstance(value, str):
-            raise InputError(f"found {_kind(value)} {_show(value)}", field=self._name(key), expected="a string")
+            raise InputError(f"found {kind_of(value)} {_show(value)}", field=self._name(key), expected="a string")
         return self._checked_text(value, self._name(key))
 
     def _checked_text(self, value: str, name: str) -> str | None:
@@ -158,7 +159,7 @@ class Fields:
         for i, value in enumerate(self._list(key)):
             name = f"{self._name(key)}[{i}]"
             if not isinstance(value, str):
-                raise InputError(f"found {_kind(value)} {_show(value)}", field=name, expected="a string")
+                raise InputError(f"found {kind_of(value)} {_show(value)}", field=name, expected="a string")
             checked = self._checked_text(value, name)
             if checked:
                 out.append(checked)
@@ -172,7 +173,7 @@ class Fields:
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
             else:
-                raise InputError(f"found {_kind(value)} {_show(value)}", field=self._name(key), expected="an integer")
+                raise InputError(f"found {kind_of(value)} {_show(value)}", field=self._name(key), expected="an integer")
         if minimum is not None and value < minimum:
             raise InputError(f"{value} is too small", field=self._name(key), expected=f"at least {minimum:,}")
         if maximum is not None and value > maximum:
@@ -184,7 +185,7 @@ class Fields:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise InputError(f"found {_kind(value)} {_show(value)}", field=self._name(key), expected="a number")
+            raise InputError(f"found {kind_of(value)} {_show(value)}", field=self._name(key), expected="a number")
         if not (minimum <= value <= maximum):
             raise InputError(f"{value} is out of range", field=self._name(key), expected=f"a number from {minimum} to {maximum}")
         return float(value)
@@ -194,7 +195,7 @@ class Fields:
         if value is None:
             return None
         if not isinstance(value, bool):
-            raise InputError(f"found {_kind(value)} {_show(value)}", field=self._name(key), expected="true or false")
+            raise InputError(f"found {kind_of(value)} {_show(value)}", field=self._name(key), expected="true or false")
         return value
 
     def date(self, key: str) -> str | None:

@@ -19,12 +19,13 @@ import re
 import xml.etree.ElementTree as ET
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
+from array import array
+from typing import Callable, Iterator
 
 from graph import iris
 from graph.errors import InputError, OntologyError
 from graph.paths import seeds_dir
-from graph.readers.base import open_binary, text_stream
+from graph.readers.base import iter_lines, open_binary, text_stream
 from graph.records import MeshDescriptor
 from graph.reference_triples import mesh_quads, source_quads
 from graph.store import GraphWrite
@@ -68,6 +69,31 @@ def read_descriptors(path: Path, fmt: str, label: str | None = None) -> Iterator
         raise InputError(f"unknown MeSH format {fmt!r}", source=label, expected=" or ".join(FORMATS))
 
 
+class _Seen:
+    """The descriptors of a file as read, compactly (a file holds 30,000): a descriptor that occurs
+    twice is found when the file has been read, and rejects it."""
+
+    def __init__(self) -> None:
+        self.keys = array("q")
+        self.places = array("q")
+
+    def add(self, ui: str, place: int) -> None:
+        digits = ui[1:]
+        self.keys.append(int(digits) * 10 + len(digits))  # D000740 and D0000740 are two UIs
+        self.places.append(place)
+
+    def check(self, label: str, where: Callable[[int], str], field: str) -> None:
+        order = sorted(range(len(self.keys)), key=self.keys.__getitem__)
+        for first, second in zip(order, order[1:]):
+            if self.keys[first] == self.keys[second]:
+                first, second = sorted((first, second))
+                key = self.keys[first]
+                ui = "D" + str(key // 10).zfill(key % 10)
+                raise InputError(f"descriptor {ui} again (first at {where(self.places[first])})", source=label,
+                                 record=where(self.places[second]), field=field,
+                                 expected="each descriptor once per file")
+
+
 def graph_writes(path: Path, fmt: str, label: str, loaded_at: str) -> list[GraphWrite]:
     """One named graph holding every descriptor of the file, with its provenance."""
     graph = iris.mesh_graph(Path(label).name)
@@ -85,6 +111,7 @@ def _read_xml(path: Path, label: str) -> Iterator[MeshDescriptor]:
     count = 0
     last = ""
     root: ET.Element | None = None
+    seen = _Seen()
     with open_binary(path) as stream:
         try:
             for event, elem in ET.iterparse(stream, events=("start", "end")):
@@ -97,6 +124,7 @@ def _read_xml(path: Path, label: str) -> Iterator[MeshDescriptor]:
                     continue
                 count += 1
                 descriptor = _descriptor(elem, label, count)
+                seen.add(descriptor.ui, count)
                 last = descriptor.ui
                 root.clear()  # drop the record just read (and its emptied predecessors)
                 yield descriptor
@@ -110,6 +138,7 @@ def _read_xml(path: Path, label: str) -> Iterator[MeshDescriptor]:
                 record=f"line {line}, column {column}",
                 expected=_EXPECTED_XML,
             ) from None
+    seen.check(label, lambda n: f"descriptor {n}", "DescriptorUI")
 
 
 def _descriptor(record: ET.Element, label: str, count: int) -> MeshDescriptor:
@@ -139,6 +168,7 @@ def _read_tsv(path: Path, label: str) -> Iterator[MeshDescriptor]:
     roots = mesh_roots()
     columns: list[str] | None = None
     number = 0
+    seen = _Seen()
     with text_stream(open_binary(path)) as lines:
         try:
             for number, line in enumerate(lines, start=1):
@@ -149,12 +179,26 @@ def _read_tsv(path: Path, label: str) -> Iterator[MeshDescriptor]:
                 if columns is None:
                     columns = _header(cells, label, number)
                     continue
-                yield _row(cells, columns, roots, label, number)
+                descriptor = _row(cells, columns, roots, label, number)
+                seen.add(descriptor.ui, number)
+                yield descriptor
         except UnicodeDecodeError as exc:
-            raise InputError(f"invalid UTF-8 ({exc.reason})", source=label, record=f"after line {number}",
+            raise InputError(f"invalid UTF-8 ({exc.reason})", source=label, record=_bad_line(path, number),
                              expected="UTF-8 text") from None
     if columns is None:
         raise InputError("no header row", source=label, expected=_EXPECTED_TSV)
+    seen.check(label, lambda n: f"line {n}", "descriptor_ui")
+
+
+def _bad_line(path: Path, after: int) -> str:
+    """Where the first invalid UTF-8 of a file is (text is decoded in chunks, so the error does not say)."""
+    with open_binary(path) as stream:
+        for number, raw in enumerate(iter_lines(stream), start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return f"line {number}, column {len(raw[:exc.start].decode('utf-8')) + 1}"
+    return f"after line {after}"
 
 
 def _header(cells: list[str], label: str, number: int) -> list[str]:

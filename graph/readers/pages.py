@@ -29,7 +29,7 @@ from pathlib import Path
 
 from graph.errors import InputError
 from graph.readers.base import RawRecord, decode_utf8, open_binary
-from graph.readers.fields import parse_age, parse_date
+from graph.readers.fields import MAX_TEXT, parse_age, parse_date
 from graph.records import (
     Age,
     Arm,
@@ -141,8 +141,13 @@ def read(path: Path, label: str | None = None) -> Iterator[RawRecord | InputErro
         size = path.stat().st_size
         with open_binary(path) as stream:
             data = stream.read(MAX_PAGE_BYTES + 1)
+            if len(data) <= MAX_PAGE_BYTES:
+                stream.read(1)  # at the end: raises if a gzip page turned out truncated
     except OSError as exc:
         yield InputError(f"cannot read the file ({exc.strerror or exc})", source=label, expected="a readable file")
+        return
+    except InputError as exc:
+        yield InputError(exc.problem, source=label, expected=exc.expected)
         return
     if len(data) > MAX_PAGE_BYTES:
         yield InputError("too large for a trial page", source=label, expected=f"at most {MAX_PAGE_BYTES:,} bytes")
@@ -158,11 +163,15 @@ def read(path: Path, label: str | None = None) -> Iterator[RawRecord | InputErro
 
 def parse(raw: RawRecord) -> list[Trial | InputError]:
     """The trial of one page, or the error that rejects it."""
+    payload = raw.payload
     try:
-        payload = raw.payload
         text = payload if isinstance(payload, str) else decode_utf8(payload, raw.source, raw.position)
         return [parse_page(text, source=raw.source)]
     except InputError as exc:
+        if exc.record is None and not raw.position:  # name the page by the one NCT id it mentions, if so
+            text = payload if isinstance(payload, str) else payload.decode("utf-8", "replace")
+            mentioned = set(_ANY_NCT.findall(text))
+            return [exc.located(source=raw.source, record=mentioned.pop() if len(mentioned) == 1 else None)]
         return [exc.located(source=raw.source, record=raw.position or None)]
 
 
@@ -172,11 +181,34 @@ def parse_page(text: str, source: str = "") -> Trial:
     layout = layout_of(text)
     if layout is None:
         raise InputError("page layout not recognised", expected=EXPECTED_LAYOUTS)
+    _check_line_lengths(text, layout)
     lines = [line.rstrip() for line in text.splitlines()]
     parser = _parse_summary_page if layout == SUMMARY_LAYOUT else _parse_sectioned_page
     trial = parser(lines, source)
     trial.warnings = list(dict.fromkeys(trial.warnings))
     return trial
+
+
+_ANY_NCT = re.compile(r"\bNCT\d{8}\b")
+
+
+def _check_line_lengths(text: str, layout: str) -> None:
+    """A line longer than any field may be (:data:`~graph.readers.fields.MAX_TEXT`) rejects the
+    page, naming the section it is in."""
+    if len(text) <= MAX_TEXT:
+        return
+    headings = _SUMMARY_HEADINGS if layout == SUMMARY_LAYOUT else _SECTIONED_HEADINGS
+    section = "title line" if layout == SECTIONED_LAYOUT else "page header"
+    start = 0
+    for line in text.splitlines():
+        heading = headings.get(_norm(line)) if len(line) < 200 else None
+        if heading is not None:
+            section = heading
+        elif len(line) > MAX_TEXT:
+            nct = _ANY_NCT.search(text, 0, start) or _ANY_NCT.search(text, start + len(line))
+            raise InputError(f"a line of {len(line):,} characters", record=nct.group() if nct else None,
+                             field=section, expected=f"at most {MAX_TEXT:,} characters in one field")
+        start += len(line) + 1
 
 
 def _new_trial(nct: str | None, field_name: str, source: str) -> Trial:

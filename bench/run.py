@@ -1,0 +1,264 @@
+"""The ingest benchmark: trialgraph against the store's own bulk loader and a plain-rdflib pipeline.
+
+    python bench/run.py                  # 1k, 5k, 10k, 50k synthetic studies (about 10-15 minutes)
+    python bench/run.py --quick          # 1k only: checks that every pipeline made the same triples
+    python bench/run.py --sizes 2000,20000 --workers 2 --rdflib-max 5000
+
+Everything is measured in the same run on the same input, each step in a process of its own (wall
+seconds from the clock, peak RSS from the kernel's accounting of that process and its children):
+
+- ours:   ``trialgraph load`` of the synthetic JSON Lines into an on-disk store (after an untimed
+          ``trialgraph build``, so drugs and conditions are linked as users get them);
+- floor:  parsing the same JSON alone (``json.loads`` of every line), plus ``oxigraph load`` — the
+          Rust bulk loader of the ``oxigraph`` package, same version as pyoxigraph — of the N-Quads
+          our store holds (exported untimed);
+- rdflib: the same quads added to an rdflib Graph, one study at a time, then serialised to Turtle
+          (the JSON parsing and mapping are done beforehand and not counted, which favours rdflib);
+- reports: median latency of each named report on the largest store (several runs);
+- export:  ``trialgraph export`` to Turtle and to N-Quads from the largest store.
+
+Nothing here asserts speed; ``tests/test_bench.py`` runs ``--quick`` and checks the triples agree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+REGISTRY_SIZE = 560_000  #: studies in ClinicalTrials.gov, for the extrapolation
+
+
+@dataclass
+class Step:
+    seconds: float
+    peak_mb: float
+    detail: dict = field(default_factory=dict)
+
+
+def run(argv: list[str], *, env: dict | None = None) -> str:
+    """Run a command (untimed); its stdout and stderr."""
+    proc = subprocess.run(argv, capture_output=True, env=env, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(argv[:3])} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    return proc.stdout + proc.stderr
+
+
+def _measured(argv: list[str], *, env: dict | None = None) -> tuple[Step, str]:
+    """Run ``argv`` from a fresh wrapper process, which reports the wall time, CPU time and peak RSS
+    of that command and its children alone (RUSAGE_CHILDREN of the wrapper)."""
+    wrapper = (
+        "import os, resource, subprocess, sys, time\n"
+        "t = time.monotonic()\n"
+        "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+        "w = time.monotonic() - t\n"
+        "r = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "sys.stdout.write(p.stdout); sys.stderr.write(p.stderr)\n"
+        "print(f'@@measure {w} {r.ru_maxrss} {r.ru_utime + r.ru_stime} {p.returncode}', file=sys.stderr)\n"
+        "sys.exit(p.returncode)\n"
+    )
+    text = run([sys.executable, "-c", wrapper, *argv], env=env)
+    line = [ln for ln in text.splitlines() if ln.startswith("@@measure")][-1]
+    _, wall, rss_kb, cpu, _ = line.split()
+    return Step(float(wall), int(rss_kb) / 1024, {"cpu_seconds": round(float(cpu), 1)}), text
+
+
+def generate(n: int, out: Path, seed: int) -> Path:
+    path = out / f"studies-{n}.jsonl"
+    if not path.exists():
+        subprocess.run([sys.executable, str(ROOT / "bench" / "synth.py"), "--studies", str(n), "--seed", str(seed),
+                        "--out", str(out), "--format", "jsonl"], check=True, stderr=subprocess.DEVNULL)
+    return path
+
+
+PARSE_ONLY = """
+import json, sys
+n = 0
+with open(sys.argv[1], "rb") as f:
+    for line in f:
+        if line.strip():
+            json.loads(line); n += 1
+print(n)
+"""
+
+RDFLIB_PIPELINE = """
+import sys, time
+import rdflib
+graph = rdflib.Graph()
+studies = 0
+with open(sys.argv[1], encoding="utf-8") as f:
+    chunk = []
+    for line in f:  # one study's graph at a time, as a per-record pipeline adds them
+        if line.startswith("#"):
+            if chunk:
+                graph.parse(data="".join(chunk), format="nt"); studies += 1; chunk = []
+            continue
+        chunk.append(line)
+    if chunk:
+        graph.parse(data="".join(chunk), format="nt"); studies += 1
+graph.serialize(destination=sys.argv[2], format="turtle")
+print(len(graph), studies)
+"""
+
+
+def per_study_ntriples(nquads: Path, out: Path) -> int:
+    """The union triples of an N-Quads export, grouped by trial graph (``#`` line between graphs)."""
+    groups: dict[str, list[str]] = {}
+    with open(nquads, encoding="utf-8") as f:
+        for line in f:
+            head, graph_part, _ = line.rstrip("\n").rsplit(" ", 2)
+            groups.setdefault(graph_part, []).append(head + " .\n")
+    with open(out, "w", encoding="utf-8") as f:
+        for graph_iri in sorted(groups):
+            f.write(f"# {graph_iri}\n")
+            f.writelines(groups[graph_iri])
+    return len(groups)
+
+
+def count_union_triples(store_dir: Path, env: dict) -> int:
+    """Distinct triples over all graphs of a store (ours or one the Rust loader made)."""
+    out = run([str(BIN / "trialgraph"), "query", "--format", "csv", "--store", str(store_dir),
+               "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }"], env=env)
+    return int(out.splitlines()[1])
+
+
+def report_latencies(store_dir: Path, runs: int) -> dict[str, float]:
+    sys.path.insert(0, str(ROOT))
+    from graph.reports import load_reports, run as run_report
+    from graph.results import Table
+    from graph.store import open_store
+
+    out = {}
+    with open_store(store_dir, create=False) as store:
+        for name, report in sorted(load_reports().items()):
+            times = []
+            for _ in range(runs):
+                t = time.perf_counter()
+                try:
+                    result = run_report(store, report)
+                    Table.from_solutions(result)
+                except ValueError as exc:  # a friendly parameter that names nothing in this store
+                    out[name] = float("nan")
+                    print(f"  {name}: {exc}", file=sys.stderr)
+                    break
+                times.append(time.perf_counter() - t)
+            else:
+                out[name] = statistics.median(times) * 1000
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1k studies; check the pipelines agree (CI smoke test)")
+    parser.add_argument("--sizes", default="1000,5000,10000,50000")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rdflib-max", type=int, default=5000, help="largest size the rdflib pipeline runs at")
+    parser.add_argument("--report-runs", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=20261123)
+    parser.add_argument("--out", type=Path, default=None, help="work folder (default: a temporary one)")
+    parser.add_argument("--json", type=Path, default=None, help="also write the results as JSON here")
+    args = parser.parse_args(argv)
+    sizes = [1000] if args.quick else [int(s) for s in args.sizes.split(",")]
+    work = args.out or Path(tempfile.mkdtemp(prefix="trialgraph-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    trialgraph = str(BIN / "trialgraph")
+    oxigraph = shutil.which("oxigraph", path=str(BIN)) or shutil.which("oxigraph")
+    if oxigraph is None:
+        raise SystemExit("the 'oxigraph' command is missing — pip install 'oxigraph>=0.5.2,<0.6' (same version as pyoxigraph)")
+    env = dict(os.environ, TRIALGRAPH_PROGRESS_INTERVAL="3600", SOURCE_DATE_EPOCH="1700000000")
+    results: dict[int, dict] = {}
+    agree = True
+    for n in sizes:
+        print(f"== {n:,} studies ({time.strftime('%H:%M:%S')})", file=sys.stderr)
+        data = generate(n, work, args.seed)
+        store = work / f"store-{n}"
+        shutil.rmtree(store, ignore_errors=True)
+        run([trialgraph, "build", "--store", str(store)], env=env)
+        ours, text = _measured([trialgraph, "load", str(data), "--store", str(store), "--workers", str(args.workers)], env=env)
+        summary = [ln for ln in text.splitlines() if ln.startswith("loaded ")][-1]
+        quads_written = int(summary.split(" quads written")[0].rsplit(", ", 1)[-1].replace(",", ""))
+        parse, _ = _measured([sys.executable, "-c", PARSE_ONLY, str(data)])
+        nquads = work / f"store-{n}.nq"
+        run([trialgraph, "export", "--format", "nquads", "-o", str(nquads), "--store", str(store)], env=env)
+        floor_store = work / f"floor-{n}"
+        shutil.rmtree(floor_store, ignore_errors=True)
+        bulk, _ = _measured([oxigraph, "load", "--location", str(floor_store), "--file", str(nquads)])
+        row = {
+            "studies": n, "quads": quads_written, "json_mb": data.stat().st_size / 1e6,
+            "ours": asdict(ours), "parse": asdict(parse), "oxigraph_load": asdict(bulk),
+        }
+        union_ours = count_union_triples(store, env)
+        union_floor = count_union_triples(floor_store, env)
+        row["union_triples"] = {"ours": union_ours, "oxigraph_load": union_floor}
+        agree &= union_ours == union_floor
+        if n <= args.rdflib_max:
+            grouped = work / f"store-{n}.grouped.nt"
+            per_study_ntriples(nquads, grouped)
+            rdf, text = _measured([sys.executable, "-c", RDFLIB_PIPELINE, str(grouped), str(work / f"rdflib-{n}.ttl")])
+            rdflib_triples = int([ln for ln in text.splitlines() if ln and ln[0].isdigit()][-1].split()[0])
+            row["rdflib"] = asdict(rdf)
+            row["union_triples"]["rdflib"] = rdflib_triples
+            agree &= rdflib_triples == union_ours
+        results[n] = row
+        shutil.rmtree(floor_store, ignore_errors=True)
+    largest = max(sizes)
+    store = work / f"store-{largest}"
+    latencies = report_latencies(store, 1 if args.quick else args.report_runs)
+    exports = {}
+    for fmt, ext in (("turtle", "ttl"), ("nquads", "nq")):
+        target = work / f"export-{largest}.{ext}"
+        step, _ = _measured([trialgraph, "export", "--format", fmt, "-o", str(target), "--store", str(store)], env=env)
+        exports[fmt] = {"seconds": step.seconds, "mb": target.stat().st_size / 1e6, "peak_mb": step.peak_mb}
+    print_table(results, latencies, exports, largest)
+    print(f"\nsame triples in every pipeline: {'yes' if agree else 'NO'}")
+    if args.json:
+        args.json.write_text(json.dumps({"sizes": results, "reports_ms": latencies, "export": exports,
+                                         "agree": agree, "workers": args.workers}, indent=2))
+    if args.out is None:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0 if agree else 1
+
+
+def print_table(results: dict[int, dict], latencies: dict[str, float], exports: dict, largest: int) -> None:
+    print("\ningest (wall seconds; rates from wall time; peak RSS in MB)")
+    header = f"{'studies':>8} {'quads':>11} | {'ours s':>7} {'st/s':>6} {'quads/s':>8} {'RSS':>5} | " \
+             f"{'parse':>6} {'oxi load':>8} {'floor':>6} | {'rdflib s':>8} | {'ours/floor':>10} {'rdflib/ours':>11}"
+    print(header)
+    print("-" * len(header))
+    for n, r in sorted(results.items()):
+        ours = r["ours"]["seconds"]
+        floor = r["parse"]["seconds"] + r["oxigraph_load"]["seconds"]
+        rdf = r.get("rdflib", {}).get("seconds")
+        print(f"{n:>8,} {r['quads']:>11,} | {ours:>7.1f} {n / ours:>6.0f} {r['quads'] / ours:>8,.0f} "
+              f"{r['ours']['peak_mb']:>5.0f} | {r['parse']['seconds']:>6.1f} {r['oxigraph_load']['seconds']:>8.1f} "
+              f"{floor:>6.1f} | {rdf if rdf is not None else float('nan'):>8.1f} | {ours / floor:>10.2f} "
+              f"{(rdf / ours) if rdf else float('nan'):>11.1f}")
+    sizes = sorted(results)
+    if len(sizes) > 1:
+        small, big = sizes[-2], sizes[-1]
+        growth = results[big]["ours"]["seconds"] / results[small]["ours"]["seconds"]
+        per_study = results[big]["ours"]["seconds"] / big
+        print(f"\ntime({big // 1000}k) / time({small // 1000}k) = {growth:.2f} for {big / small:.0f}x the studies; "
+              f"full registry ({REGISTRY_SIZE:,} studies) extrapolated from {big:,}: "
+              f"{per_study * REGISTRY_SIZE / 60:.0f} minutes")
+    print(f"\nnamed reports on the {largest:,}-study store (median ms)")
+    for name, ms in sorted(latencies.items(), key=lambda kv: -kv[1] if kv[1] == kv[1] else 0):
+        print(f"  {name:<36} {ms:>9.1f}")
+    print(f"\nexport of the {largest:,}-study store")
+    for fmt, e in exports.items():
+        print(f"  {fmt:<8} {e['seconds']:>7.1f} s  {e['mb']:>8.1f} MB  {e['mb'] / e['seconds']:>6.1f} MB/s  "
+              f"peak {e['peak_mb']:.0f} MB")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
