@@ -378,6 +378,134 @@ def report_run(name: str, params: tuple[str, ...], fmt: str, chart: Path | None,
     return 0
 
 
+@cli.command(context_settings=CONTEXT)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but loopback lets other machines in (no authentication).")
+@click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True, help="0 picks a free port.")
+@click.option("--allow-update", is_flag=True, help="Accept SPARQL updates (refused with 403 by default).")
+@click.option("--allow-service", is_flag=True, help="Let queries use SERVICE and updates LOAD (they fetch URLs).")
+@click.option("--time-limit", type=click.FloatRange(0.1, None), default=30.0, show_default=True, metavar="SECONDS",
+              help="Longest a query, report or network may run; it is then stopped and answered with 503.")
+@click.option("--max-rows", type=click.IntRange(1, None), default=100_000, show_default=True,
+              help="Most rows in a SELECT answer (more: 422).")
+@click.option("--max-bytes", type=click.IntRange(1, None), default=100 * 1024 * 1024, show_default=True,
+              help="Most bytes in any answer (more: 422).")
+@click.option("--workers", "-w", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Query worker processes (read-only); with --allow-update there is one.")
+@click.option("--access-log/--no-access-log", default=True, show_default=True, help="A line per request on stderr.")
+@_queries_option
+@_store_option
+def serve(host: str, port: int, allow_update: bool, allow_service: bool, time_limit: float, max_rows: int,
+          max_bytes: int, workers: int, access_log: bool, queries: Path | None, store: str | None) -> int:
+    """Serve the graph over HTTP: a SPARQL 1.1 endpoint at /sparql, a page to query it and run the
+    reports at /, the reports at /reports/NAME, and the network view at /network.
+
+    Read-only unless --allow-update. Every query runs in a worker process and is stopped at the
+    time limit. The store stays locked while the server runs (stop it with Ctrl-C).
+
+    \b
+    Examples:
+      trialgraph serve                                   # http://127.0.0.1:7878/
+      curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * WHERE { ?s ?p ?o } LIMIT 5' \\
+           http://127.0.0.1:7878/sparql
+      curl 'http://127.0.0.1:7878/reports/trials_by_target.csv?target=CD38'
+      trialgraph serve --port 8080 --time-limit 10 --workers 4
+      trialgraph serve --allow-update --store /data/trials-store
+    """
+    from graph.server import Limits, ServerConfig
+    from graph.server import serve as run_server
+
+    config = ServerConfig(
+        location=store or paths.default_store(), host=host, port=port, workers=workers, allow_update=allow_update,
+        allow_service=allow_service, limits=Limits(time=time_limit, rows=max_rows, bytes=max_bytes),
+        queries=queries, access_log=access_log,
+    )
+    return run_server(config, err=sys.stderr)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write; the format comes from its extension: .html .png .svg .graphml .gexf .cyjs")
+@click.option("--format", "fmt", type=click.Choice(["html", "png", "svg", "graphml", "gexf", "cyjs", "text", "json"]),
+              default=None, help="Network format (default: from -o's extension); text or json: the analysis.")
+@click.option("--drug", "drugs", multiple=True, metavar="NAME", help="Centre on a drug: name, brand, code or synonym.")
+@click.option("--target", "targets", multiple=True, metavar="NAME", help="Centre on a target: CD38, P28907, uniprot:P28907.")
+@click.option("--condition", "conditions", multiple=True, metavar="MESH", help="Centre on a condition: D006086, a MeSH label.")
+@click.option("--radius", type=click.IntRange(0, 20), default=2, show_default=True,
+              help="Steps (links followed both ways) kept around --drug/--target/--condition.")
+@click.option("--phase", "phases", multiple=True, metavar="CODE", help="Only trials in this phase: PHASE2, 'phase 3' ...")
+@click.option("--status", "statuses", multiple=True, metavar="CODE", help="Only trials with this status: RECRUITING ...")
+@click.option("--sponsor", "sponsors", multiple=True, metavar="NAME", help="Only trials this organisation sponsors or helps.")
+@click.option("--mesh-branch", metavar="MESH", default=None,
+              help="Only conditions under this MeSH descriptor (itself and all its descendants), and their trials.")
+@click.option("--rollup", "rollup", type=click.IntRange(1, 15), default=None, metavar="DEPTH",
+              help="Replace each condition by its MeSH ancestors at this tree depth (2 = C15.378).")
+@click.option("--max-nodes", type=click.IntRange(1, None), default=None, metavar="N",
+              help="Keep the N most connected nodes (default for html 2000, png/svg 400; none for the rest).")
+@click.option("--tested-only", is_flag=True, help="Leave out drugs that no trial tests.")
+@click.option("--stats", is_flag=True, help="Print the analysis (counts, components, central nodes, drugs sharing a target).")
+@_store_option
+def network(output: Path | None, fmt: str | None, drugs: tuple[str, ...], targets: tuple[str, ...],
+            conditions: tuple[str, ...], radius: int, phases: tuple[str, ...], statuses: tuple[str, ...],
+            sponsors: tuple[str, ...], mesh_branch: str | None, rollup: int | None, max_nodes: int | None,
+            tested_only: bool, stats: bool, store: str | None) -> int:
+    """Draw or export the drug-target-condition network: drugs, their targets, the MeSH conditions
+    and trials that test them, and the trials' sponsors. Built from the network reports of queries/.
+
+    html is one self-contained interactive page (works offline: zoom, drag, search, click through to
+    ClinicalTrials.gov, UniProt and MeSH); png and svg are pictures; graphml and gexf open in
+    Cytoscape and Gephi; cyjs is Cytoscape.js JSON. With --stats, --format text|json, or with
+    neither -o nor --format, it prints the analysis instead: counts, components, the most connected
+    and most between nodes, and drugs that share a target. What --max-nodes cuts is said on stderr.
+
+    \b
+    Examples:
+      trialgraph network --drug inolimomab -o inolimomab.html
+      trialgraph network --target CD38 --radius 3 -o cd38.svg
+      trialgraph network --mesh-branch D006425 --rollup 2 --phase PHASE2 -o blood.graphml
+      trialgraph network --status RECRUITING --max-nodes 500 -o recruiting.gexf
+      trialgraph network --stats --format json > network-stats.json
+    """
+    from graph import network_output
+    from graph.network import analyse, build_network, stats_text
+
+    stats = stats or (output is None and fmt is None) or fmt in ("text", "json")
+    if stats:
+        fmt = fmt or ("json" if output is not None and output.suffix.lower() == ".json" else "text")
+        if fmt not in ("text", "json"):
+            raise click.UsageError(f"--stats prints the analysis as text or json, not {fmt}")
+    else:
+        fmt = network_output.format_for(output, fmt) if output is not None else fmt
+    limit = max_nodes if max_nodes is not None else (None if stats else network_output.DRAWN_LIMITS.get(fmt or ""))
+    with _open(store, create=False) as handle:
+        result = build_network(handle, drug=list(drugs), target=list(targets), condition=list(conditions), radius=radius,
+                               phases=list(phases), statuses=list(statuses), sponsor=list(sponsors),
+                               mesh_branch=mesh_branch, rollup_depth=rollup, max_nodes=limit, tested_only=tested_only)
+    click.echo(f"network: {result.summary()}", err=True)
+    for note in [*result.notes, *filter(None, [result.cut_message()])]:
+        click.echo(f"note: {note}", err=True)
+    if stats:
+        analysis = analyse(result)
+        data = (json.dumps(analysis, indent=2, ensure_ascii=False) + "\n" if fmt == "json" else stats_text(analysis)).encode()
+    else:
+        data = network_output.render(result, fmt)
+    if output is None:
+        if fmt == "png" and sys.stdout.isatty():
+            raise GraphError("PNG is binary — give -o FILE.png or redirect stdout to a file")
+        _stdout().write(data)
+        _stdout().flush()
+        return 0
+    tmp = output.with_name(output.name + ".part")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(output)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise GraphError(f"{output}: cannot write ({exc.strerror})") from None
+    click.echo(f"wrote {output} ({len(data):,} bytes, {fmt})", err=True)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
     try:

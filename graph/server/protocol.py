@@ -1,0 +1,266 @@
+"""The parts of the SPARQL 1.1 Protocol that need no server: content negotiation, reading a request's
+query or update, and refusing what this server does not do.
+
+Everything here is pure (strings in, values or :class:`HttpError` out), so it is tested without a
+socket and shared by the serving process and its query workers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+from urllib.parse import parse_qsl
+
+from graph.errors import GraphError
+
+
+class HttpError(GraphError):
+    """A request this server answers with an error status and a one-line message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str  #: as in ``--format`` and ``?format=``: json, csv, turtle ...
+    media_type: str  #: what the response says it is
+    kind: str  #: "solutions" (SELECT/ASK) or "graph" (CONSTRUCT/DESCRIBE)
+    aliases: tuple[str, ...] = ()  #: other media types a client may ask for
+
+
+#: Result formats, in the server's order of preference (the first is the default).
+SOLUTION_FORMATS: tuple[Format, ...] = (
+    Format("json", "application/sparql-results+json", "solutions", ("application/json",)),
+    Format("xml", "application/sparql-results+xml", "solutions", ("application/xml", "text/xml")),
+    Format("csv", "text/csv", "solutions"),
+    Format("tsv", "text/tab-separated-values", "solutions"),
+)
+GRAPH_FORMATS: tuple[Format, ...] = (
+    Format("turtle", "text/turtle", "graph", ("application/x-turtle",)),
+    Format("ntriples", "application/n-triples", "graph", ("text/plain",)),
+    Format("nquads", "application/n-quads", "graph"),
+    Format("trig", "application/trig", "graph"),
+    Format("jsonld", "application/ld+json", "graph", ("application/json",)),
+    Format("rdfxml", "application/rdf+xml", "graph", ("application/xml", "text/xml")),
+)
+FORMATS: dict[str, Format] = {f.name: f for f in (*SOLUTION_FORMATS, *GRAPH_FORMATS)}
+#: File extensions a report may be asked for by (``/reports/NAME.csv``).
+EXTENSIONS: dict[str, str] = {"json": "json", "csv": "csv", "tsv": "tsv", "xml": "xml",
+                              "ttl": "turtle", "nt": "ntriples", "jsonld": "jsonld", "rdf": "rdfxml"}
+
+
+def _ranges(accept: str) -> list[tuple[str, float]]:
+    """The media ranges of an Accept header with their weights (``q``), malformed parts skipped."""
+    out = []
+    for part in accept.split(","):
+        pieces = [p.strip() for p in part.split(";")]
+        media = pieces[0].lower()
+        if "/" not in media:
+            continue
+        q = 1.0
+        for param in pieces[1:]:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = max(0.0, min(1.0, float(value)))
+                except ValueError:
+                    q = 0.0
+        out.append((media, q))
+    return out
+
+
+def _weight(fmt: Format, ranges: Sequence[tuple[str, float]]) -> float:
+    """The weight the client gives ``fmt``: from its most specific matching range (RFC 9110 12.5.1)."""
+    best: tuple[int, float] | None = None
+    for media, q in ranges:
+        if media in (fmt.media_type, *fmt.aliases):
+            specificity = 3
+        elif media.endswith("/*") and fmt.media_type.startswith(media[:-1]):
+            specificity = 2
+        elif media == "*/*":
+            specificity = 1
+        else:
+            continue
+        if best is None or specificity > best[0] or (specificity == best[0] and q > best[1]):
+            best = (specificity, q)
+    return 0.0 if best is None else best[1]
+
+
+def negotiate(kind: str, accept: str | None, fmt: str | None = None) -> Format:
+    """The format to answer with, for a result of ``kind`` (``solutions`` or ``graph``).
+
+    ``fmt`` (the ``format`` parameter or a report's file extension) wins over the Accept header; it
+    is a name (``csv``) or a media type. Raises :class:`HttpError` 400 for an unknown name, 406 when
+    nothing acceptable fits the result.
+
+    >>> negotiate("solutions", "text/csv;q=0.5, application/sparql-results+xml").name
+    'xml'
+    >>> negotiate("graph", None).media_type
+    'text/turtle'
+    """
+    candidates = SOLUTION_FORMATS if kind == "solutions" else GRAPH_FORMATS
+    what = "SELECT and ASK results" if kind == "solutions" else "CONSTRUCT and DESCRIBE results"
+    offered = ", ".join(f"{f.name} ({f.media_type})" for f in candidates)
+    if fmt:
+        wanted = fmt.strip().lower()
+        found = FORMATS.get(wanted) or next(
+            (f for f in candidates if wanted in (f.media_type, *f.aliases)), None) or next(
+            (f for f in FORMATS.values() if wanted in (f.media_type, *f.aliases)), None)
+        if found is None:
+            raise HttpError(400, f"format={fmt!r} is not a format this server writes — expected one of: "
+                            + ", ".join(FORMATS))
+        if found.kind != kind:
+            raise HttpError(406, f"format={fmt!r} cannot hold {what} — expected one of: {offered}")
+        return found
+    ranges = _ranges(accept or "")
+    if not ranges:
+        return candidates[0]
+    weights = [(_weight(f, ranges), -i, f) for i, f in enumerate(candidates)]
+    weight, _, chosen = max(weights, key=lambda w: (w[0], w[1]))
+    if weight <= 0:
+        raise HttpError(406, f"nothing in 'Accept: {accept}' fits {what} — this server writes {offered}; "
+                        "or add ?format=NAME")
+    return chosen
+
+
+# --- reading a request -------------------------------------------------------------------------
+
+FORM = "application/x-www-form-urlencoded"
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+_DATASET_PARAMS = ("default-graph-uri", "named-graph-uri", "using-graph-uri", "using-named-graph-uri")
+
+
+@dataclass
+class SparqlRequest:
+    """What a request to ``/sparql`` asks for: exactly one of ``query`` and ``update``."""
+
+    query: str | None = None
+    update: str | None = None
+    format: str | None = None
+
+
+def _single(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in pairs:
+        if key in out and key in ("query", "update", "format"):
+            raise HttpError(400, f"the parameter {key!r} is given twice — expected it once")
+        out[key] = value
+    return out
+
+
+def read_sparql_request(method: str, url_params: Sequence[tuple[str, str]], content_type: str | None,
+                        body: bytes) -> SparqlRequest:
+    """Read a SPARQL Protocol request: GET ``?query=``, POST form (``query=`` or ``update=``), or
+    POST of the query or update itself (``application/sparql-query`` / ``application/sparql-update``).
+
+    >>> read_sparql_request("GET", [("query", "ASK {}")], None, b"").query
+    'ASK {}'
+    >>> read_sparql_request("POST", [], "application/sparql-update", b"CLEAR ALL").update
+    'CLEAR ALL'
+    """
+    params = _single(url_params)
+    media = (content_type or "").split(";")[0].strip().lower()
+    if method == "POST":
+        if media == FORM:
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                raise HttpError(400, "the form is not UTF-8 — expected UTF-8 percent-encoded text") from None
+            form = _single(parse_qsl(text, keep_blank_values=True))
+            if set(form) & set(params) & {"query", "update"}:
+                raise HttpError(400, "the query is given both in the URL and in the form — expected one")
+            params = {**params, **form}
+        elif media in (QUERY_TYPE, UPDATE_TYPE):
+            if "query" in params or "update" in params:
+                raise HttpError(400, f"a {media} request carries its text in the body — expected no "
+                                "query= or update= in the URL")
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                raise HttpError(400, f"the {media} body is not UTF-8") from None
+            params["query" if media == QUERY_TYPE else "update"] = text
+        else:
+            raise HttpError(415, f"Content-Type {content_type or '(none)'!r} is not a SPARQL request — expected "
+                            f"{FORM}, {QUERY_TYPE} or {UPDATE_TYPE}")
+    elif "update" in params:
+        raise HttpError(405, "a SPARQL update must be sent by POST (form update= or application/sparql-update)")
+    for name in _DATASET_PARAMS:
+        if name in params:
+            raise HttpError(400, f"{name} is not supported by this server: queries see the union of all "
+                            "graphs — use GRAPH (or FROM) inside the query instead")
+    query, update = params.get("query"), params.get("update")
+    if query is not None and update is not None:
+        raise HttpError(400, "both query= and update= are given — expected one of them")
+    if query is None and update is None:
+        raise HttpError(400, "no query — expected ?query=SPARQL (GET), a form with query= or update= "
+                        f"(POST {FORM}), or a {QUERY_TYPE} body")
+    if not (query or update or "").strip():
+        raise HttpError(400, "the query is empty — expected SPARQL text")
+    return SparqlRequest(query=query, update=update, format=params.get("format") or None)
+
+
+# --- what the server will not do --------------------------------------------------------------
+
+#: Strings, IRIs and comments: the places where a keyword is only text.
+_OPAQUE = re.compile(
+    r"'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'(?:[^'\\\n\r]|\\.)*'"
+    r'|"(?:[^"\\\n\r]|\\.)*"'
+    r"|<[^<>\"{}|^`\\\x00-\x20]*>"
+    r"|#[^\n\r]*",
+    re.DOTALL,
+)
+
+
+def keyword_used(sparql: str, keyword: str) -> bool:
+    """Whether ``keyword`` is used as a SPARQL keyword (not in a string, IRI, comment or name).
+
+    >>> keyword_used('SELECT * { SERVICE <http://x/sparql> { ?s ?p ?o } }', "SERVICE")
+    True
+    >>> keyword_used('SELECT ?service { ?s ex:service "SERVICE" } # SERVICE', "SERVICE")
+    False
+    """
+    code = _OPAQUE.sub(" ", sparql)
+    return re.search(rf"(?i)(?<![\w:?$.\-]){keyword}(?![\w:\-])", code) is not None
+
+
+def check_federation(sparql: str, *, update: bool) -> None:
+    """Refuse SERVICE (and, in updates, LOAD): pyoxigraph would fetch the URLs they name, so a server
+    would make requests wherever a client points it."""
+    if keyword_used(sparql, "SERVICE"):
+        raise HttpError(403, "SERVICE is disabled on this server (it would make the server fetch URLs "
+                        "for its clients) — start it with --allow-service to allow it")
+    if update and keyword_used(sparql, "LOAD"):
+        raise HttpError(403, "LOAD is disabled on this server (it would make the server fetch URLs for "
+                        "its clients) — start it with --allow-service to allow it")
+
+
+def report_params(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """A report's parameters from a query string; a name given twice is an error."""
+    out: dict[str, str] = {}
+    for key, value in pairs:
+        if key in out:
+            raise HttpError(400, f"the parameter {key!r} is given twice — expected it once")
+        out[key] = value
+    return out
+
+
+def accepts_turtle(accept: str | None) -> bool:
+    """Whether a client prefers Turtle to JSON (for the report catalogue)."""
+    ranges = _ranges(accept or "")
+    turtle = _weight(GRAPH_FORMATS[0], ranges)
+    json_ = max(_weight(Format("json", "application/json", "other"), ranges), 0.0)
+    return turtle > 0 and turtle > json_
+
+
+__all__: Sequence[str] = (
+    "HttpError", "Format", "FORMATS", "SOLUTION_FORMATS", "GRAPH_FORMATS", "EXTENSIONS", "negotiate",
+    "SparqlRequest", "read_sparql_request", "keyword_used", "check_federation", "report_params",
+    "accepts_turtle",
+)
