@@ -136,9 +136,18 @@ class ValidationReport:
                 lines.append(f"  {check.count:,} x {check.name}: {check.message}{tag}")
                 shown = check.examples[:MAX_EXAMPLES]
                 for example in shown:
-                    lines.append(f"      {_show_iri(example)}")
+                    shown_text = _show_iri(example) if example.startswith(("http://", "https://")) else example
+                    lines.append(f"      {shown_text}")
                 if check.count > len(shown):
                     lines.append(f"      ... and {check.count - len(shown):,} more")
+        failed = [c.name for c in self.checks if c.failed]
+        lines.append("")
+        if self.ok:
+            lines.append("verdict: valid — the shapes hold and every data-quality check is empty")
+        else:
+            problems = ([f"{len(self.violations):,} shape result(s)"] if not self.conforms else []) + (
+                [f"{len(failed)} check(s) with rows ({', '.join(failed)})"] if failed else [])
+            lines.append("verdict: NOT valid — " + "; ".join(problems))
         return "\n".join(lines) + "\n"
 
     def to_json(self) -> dict[str, Any]:
@@ -207,14 +216,14 @@ def validate(store: EmbeddedStore, *, shapes_dir: Path | None = None) -> Validat
 def run_checks(store: EmbeddedStore, *, queries: Path | None = None) -> list[Check]:
     """Every named report tagged ``check``: each row it returns is a data-quality problem."""
     from graph.reports import load_reports, run_table
-    from graph.results import plain
+    from graph.results import display
 
     checks = []
     for report in load_reports(queries).values():
         if not report.is_check:
             continue
         table = run_table(store, report)
-        examples = [" ".join(plain(v) for v in row[:2] if v is not None) for row in table.rows[:5]]
+        examples = [" — ".join(display(v) for v in row[:3] if v is not None) for row in table.rows[:5]]
         checks.append(Check(name=report.name, message=report.summary, count=len(table.rows), examples=examples,
                             severity="Violation"))
     return checks
