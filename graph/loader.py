@@ -10,6 +10,7 @@ fed in batches from the main process.
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import multiprocessing
 import os
 import queue
@@ -38,6 +39,7 @@ from graph.vocab import ENTITIES_GRAPH
 #: Records per task sent to a worker, and quads per write to the store.
 CHUNK = 64
 BATCH_QUADS = 250_000
+SHARED_SEEN_MAX = 2_000_000  #: entity statements remembered per load (about 200 MB at most)
 #: Warnings printed one by one before they are only counted.
 MAX_WARNINGS_SHOWN = 50
 
@@ -383,6 +385,9 @@ class _Writer:
         self.summary = summary
         self.bulk = bulk
         self.error: BaseException | None = None
+        #: hashes of the entity statements written in this load: most trials repeat what earlier
+        #: ones said about a sponsor, site or drug, and the entities graph needs it only once
+        self._shared_seen: set[bytes] = set()
         self._queue: queue.Queue[list[Mapped] | None] = queue.Queue(maxsize=1)
         self._thread = threading.Thread(target=self._run, name="trialgraph-writer", daemon=True)
         self._thread.start()
@@ -423,9 +428,10 @@ class _Writer:
             changed += exists
             new += not exists
             writes.append(GraphWrite(m.graph, m.nquads, replace=exists))
-            shared.append(m.shared_nquads)
-            quads += m.quads
+            quads += m.nquads.count("\n")
+            shared.extend(self._unseen(m.shared_nquads))
         if shared:
+            quads += len(shared)
             writes.append(GraphWrite(ENTITIES_GRAPH, "".join(shared), replace=False, additive=True))
         self.store.write_graphs(writes, bulk=self.bulk)
         with self.summary.lock:
@@ -434,6 +440,19 @@ class _Writer:
             self.summary.changed += changed
             self.summary.unchanged += unchanged
             self.summary.quads += quads
+
+
+    def _unseen(self, nquads: str) -> list[str]:
+        """The lines of ``nquads`` not yet written in this load (each with its newline)."""
+        if len(self._shared_seen) > SHARED_SEEN_MAX:  # bounded memory; a repeat is only extra work
+            self._shared_seen.clear()
+        seen, out = self._shared_seen, []
+        for line in nquads.splitlines(keepends=True):
+            key = hashlib.blake2b(line.encode("utf-8"), digest_size=16).digest()
+            if key not in seen:
+                seen.add(key)
+                out.append(line)
+        return out
 
 
 def build_linker(store: EmbeddedStore) -> Linker:

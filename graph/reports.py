@@ -382,6 +382,13 @@ class Resolver:
         return self._one(param, value, found, "a gene symbol (CD38), a UniProt accession (P28907), uniprot:P28907 or an IRI")
 
     def _drug(self, param: Parameter, value: str) -> ox.NamedNode:
+        # the drug whose IRI the name gives, when it is one of that drug's names: one lookup, not a scan
+        candidate = ox.NamedNode(iris.drug(value))
+        names = self.store.query(
+            "SELECT ?x ?n WHERE { ?x a tg:Drug ; rdfs:label|tg:brandName|tg:developmentCode|skos:altLabel ?n }",
+            substitutions={ox.Variable("x"): candidate})
+        if any(norm(row["n"].value) == norm(value) for row in names):
+            return candidate
         found = self._lookup(
             "SELECT DISTINCT ?x ?n WHERE { ?x a tg:Drug . "
             "{ ?x rdfs:label ?n } UNION { ?x tg:brandName ?n } UNION { ?x tg:developmentCode ?n } UNION { ?x skos:altLabel ?n } }",
@@ -572,14 +579,20 @@ def run(store: Any, report: Report | str, params: Mapping[str, str] | None = Non
     """Run a report on a store; returns the store's query result (solutions, boolean or triples).
 
     A report about one thing (a required IRI parameter: a trial, a target, a sponsor ...) is
-    evaluated with :func:`lateral` on stores that support it.
+    evaluated with :func:`lateral` on stores that support it. There the values of the required IRI
+    parameters are also given as a ``VALUES`` block (terms serialised by pyoxigraph, as for remote
+    endpoints): pyoxigraph plans a query before it sees substitutions, so without that block it may
+    start from a pattern over the whole store; with it, the plan starts from the one thing asked
+    about. The substitutions still bind every parameter.
     """
     if isinstance(report, str):
         report = get_report(report, folder)
     bindings = bind(report, params or {}, Resolver(store))
     sparql = report.sparql
     if getattr(store, "supports_lateral", False) and report.anchored:
-        sparql = lateral(sparql)
+        anchors = {var: bindings[var] for var in (ox.Variable(p.variable) for p in report.parameters.values()
+                                                  if p.required and p.kind == "iri") if var in bindings}
+        sparql = lateral(with_values(sparql, anchors))
     return store.query(sparql, substitutions=bindings)
 
 
