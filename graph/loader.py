@@ -39,6 +39,7 @@ from graph.vocab import ENTITIES_GRAPH
 #: Records per task sent to a worker, and quads per write to the store.
 CHUNK = 64
 BATCH_QUADS = 250_000
+WRITERS = 2  #: batches written at once into an on-disk store
 SHARED_SEEN_MAX = 2_000_000  #: entity statements remembered per load (about 200 MB at most)
 #: Warnings printed one by one before they are only counted.
 MAX_WARNINGS_SHOWN = 50
@@ -330,7 +331,10 @@ class Loader:
                     f"{item.source}: {item.nct_id}: a different record with this NCT id is also in "
                     f"{previous[0]} in this load; the later one is kept"
                 )
-                self._pending = [m for m in self._pending if m.nct_id != item.nct_id]
+                kept = [m for m in self._pending if m.nct_id != item.nct_id]
+                if len(kept) == len(self._pending) and self._writer is not None:
+                    self._writer.drain()  # the earlier record may be being written: let it finish
+                self._pending = kept
             self._seen[item.nct_id] = (item.source, item.record_hash)
             self._pending.append(item)
             self._pending_quads += item.quads
@@ -374,10 +378,13 @@ class Loader:
 
 
 class _Writer:
-    """Writes batches of mapped records to the store in a thread of its own.
+    """Writes batches of mapped records to the store from threads of their own.
 
     The store's bulk loader runs outside Python's lock, so mapping (in this process or in workers)
-    goes on while a batch is written. The queue holds one batch: memory stays bounded.
+    goes on while batches are written; on an on-disk store two batches are written at once (each
+    with its own journal), which keeps both cores busy. The queue holds one batch more than the
+    threads: memory stays bounded. A trial graph is never in two batches being written at once:
+    :meth:`drain` waits for the batches in flight before a record replaces one of theirs.
     """
 
     def __init__(self, store: EmbeddedStore, summary: LoadSummary, *, bulk: bool) -> None:
@@ -388,33 +395,50 @@ class _Writer:
         #: hashes of the entity statements written in this load: most trials repeat what earlier
         #: ones said about a sponsor, site or drug, and the entities graph needs it only once
         self._shared_seen: set[bytes] = set()
+        self._seen_lock = threading.Lock()
+        embedded = isinstance(store, EmbeddedStore) and store.path is not None
+        self._embedded = isinstance(store, EmbeddedStore)
+        count = WRITERS if embedded and bulk else 1
         self._queue: queue.Queue[list[Mapped] | None] = queue.Queue(maxsize=1)
-        self._thread = threading.Thread(target=self._run, name="trialgraph-writer", daemon=True)
-        self._thread.start()
+        self._threads = [threading.Thread(target=self._run, args=(slot,), name=f"trialgraph-writer-{slot}", daemon=True)
+                         for slot in range(count)]
+        for thread in self._threads:
+            thread.start()
 
     def put(self, batch: list[Mapped]) -> None:
         if self.error is not None:
             raise self.error
         self._queue.put(batch)
 
-    def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
+    def drain(self) -> None:
+        """Wait until every batch handed over so far is written."""
+        self._queue.join()
         if self.error is not None:
             raise self.error
 
-    def _run(self) -> None:
+    def close(self) -> None:
+        for _ in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def _run(self, slot: int) -> None:
         while True:
             batch = self._queue.get()
-            if batch is None:
-                return
-            if self.error is None:
-                try:
-                    self._write(batch)
-                except BaseException as exc:  # handed to the main thread, which raises it
-                    self.error = exc
+            try:
+                if batch is None:
+                    return
+                if self.error is None:
+                    try:
+                        self._write(batch, slot)
+                    except BaseException as exc:  # handed to the main thread, which raises it
+                        self.error = exc
+            finally:
+                self._queue.task_done()
 
-    def _write(self, batch: list[Mapped]) -> None:
+    def _write(self, batch: list[Mapped], slot: int = 0) -> None:
         stored = self.store.record_hashes([m.graph for m in batch])
         writes = []
         shared: list[str] = []
@@ -429,11 +453,15 @@ class _Writer:
             new += not exists
             writes.append(GraphWrite(m.graph, m.nquads, replace=exists))
             quads += m.nquads.count("\n")
-            shared.extend(self._unseen(m.shared_nquads))
+            with self._seen_lock:
+                shared.extend(self._unseen(m.shared_nquads))
         if shared:
             quads += len(shared)
             writes.append(GraphWrite(ENTITIES_GRAPH, "".join(shared), replace=False, additive=True))
-        self.store.write_graphs(writes, bulk=self.bulk)
+        if self._embedded:
+            self.store.write_graphs(writes, bulk=self.bulk, slot=slot, trusted=True)
+        else:
+            self.store.write_graphs(writes, bulk=self.bulk)
         with self.summary.lock:
             self.summary.studies += len(batch)
             self.summary.new += new

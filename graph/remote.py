@@ -789,7 +789,8 @@ class RemoteStore:
             raise StoreError(f"{self.location}: no update URL — set {ENV_UPDATE_URL} or update in trialgraph.toml")
         self._request("POST", self.endpoint.update, "update", data={"update": with_prefixes(sparql)})
 
-    def write_graphs(self, writes: Sequence[Any], *, bulk: bool = False) -> None:
+    def write_graphs(self, writes: Sequence[Any], *, bulk: bool = False, slot: int = 0,
+                     trusted: bool = False) -> None:
         """Replace each listed graph by its new content (``GraphWrite``: graph IRI and N-Quads);
         an ``additive`` write adds to its graph (the entities graph many records share).
 

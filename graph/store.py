@@ -63,7 +63,8 @@ class Store(Protocol):
     def query(self, sparql: str, *, substitutions: dict[ox.Variable, ox.NamedNode | ox.Literal] | None = None,
               union: bool = True) -> QueryResult: ...
     def update(self, sparql: str) -> None: ...
-    def write_graphs(self, writes: Sequence[GraphWrite], *, bulk: bool = False) -> None: ...
+    def write_graphs(self, writes: Sequence[GraphWrite], *, bulk: bool = False, slot: int = 0,
+                     trusted: bool = False) -> None: ...
     def replace_from_file(self, path: Path, fmt: ox.RdfFormat, graphs: Sequence[str], *,
                           graph: str | None = None, opener: Callable[[Path], IO[bytes]] = open) -> None: ...
     def replace_with_quads(self, graphs: Sequence[str], quads: Sequence[ox.Quad]) -> None: ...
@@ -197,56 +198,64 @@ class EmbeddedStore:
         self.close()
 
     def _recover(self) -> None:
-        """Roll back the batch a killed load was writing (its graphs are removed whole)."""
-        journal = self._journal_path()
-        if journal is None or not journal.exists():
+        """Roll back the batches a killed load was writing (their graphs are removed whole)."""
+        if self.path is None:
             return
-        try:
-            graphs = json.loads(journal.read_text(encoding="utf-8"))
-        except (ValueError, OSError):
-            graphs = []
-        for graph in graphs:
-            self._store.remove_graph(ox.NamedNode(graph))
-        self._store.flush()
-        journal.unlink()
-        self.recovered = list(graphs)
+        journals = sorted(p for p in self.path.glob(JOURNAL + "*") if not p.name.endswith(".tmp"))
+        for journal in journals:
+            try:
+                graphs = json.loads(journal.read_text(encoding="utf-8"))
+            except (ValueError, OSError):
+                graphs = []
+            for graph in graphs:
+                self._store.remove_graph(ox.NamedNode(graph))
+            self._store.flush()
+            journal.unlink()
+            self.recovered.extend(graphs)
 
-    def _journal_path(self) -> Path | None:
-        return None if self.path is None else self.path / JOURNAL
+    def _journal_path(self, slot: int = 0) -> Path | None:
+        """The journal of one writer (a load writes up to WRITERS batches at once, one per slot)."""
+        if self.path is None:
+            return None
+        return self.path / (JOURNAL if slot == 0 else f"{JOURNAL}.{slot}")
 
     # --- writing -----------------------------------------------------------------------------
 
-    def write_graphs(self, writes: Sequence[GraphWrite], *, bulk: bool = False) -> None:
+    def write_graphs(self, writes: Sequence[GraphWrite], *, bulk: bool = False, slot: int = 0,
+                     trusted: bool = False) -> None:
         """Replace each listed graph by its new content.
 
         Graphs marked ``replace=False`` are known to be absent and are simply added; the others
         are dropped and re-inserted in one transaction. With ``bulk=True`` new graphs go through
-        the store's bulk loader (fast, not transactional; the journal covers a crash).
+        the store's bulk loader (fast, not transactional; the journal covers a crash). Writers
+        running at once use different ``slot``s (each has its own journal). ``trusted`` N-Quads
+        come from trialgraph's own serialiser (every IRI absolute and escaped), so the bulk loader
+        may skip re-validating them.
         """
         if not writes:
             return
-        self._journal([w.graph for w in writes if not w.additive])
+        self._journal([w.graph for w in writes if not w.additive], slot)
         fresh = "".join(w.nquads for w in writes if w.additive or not w.replace)
         replaced = [w for w in writes if w.replace and not w.additive]
         if fresh:
             if bulk:
-                self._store.bulk_load(fresh.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+                self._store.bulk_load(fresh.encode("utf-8"), format=ox.RdfFormat.N_QUADS, lenient=trusted)
             else:
                 self._store.load(fresh.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
         if replaced:
             self._store.update(_replace_update(replaced))
-        self._end_journal()
+        self._end_journal(slot)
 
-    def _journal(self, graphs: list[str]) -> None:
+    def _journal(self, graphs: list[str], slot: int = 0) -> None:
         """Record the graphs about to be written, so a crash mid-write can be rolled back."""
-        journal = self._journal_path()
+        journal = self._journal_path(slot)
         if journal is not None:
-            tmp = journal.with_suffix(".tmp")
+            tmp = journal.with_name(journal.name + ".tmp")
             tmp.write_text(json.dumps(graphs), encoding="utf-8")
             os.replace(tmp, journal)
 
-    def _end_journal(self) -> None:
-        journal = self._journal_path()
+    def _end_journal(self, slot: int = 0) -> None:
+        journal = self._journal_path(slot)
         if journal is not None and journal.exists():
             self._store.flush()
             journal.unlink()

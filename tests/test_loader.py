@@ -94,6 +94,48 @@ def test_changed_record_replaces_its_graph_whole(store: EmbeddedStore, tmp_path:
     assert sources == {str(tmp_path / "v2.jsonl")}
 
 
+def test_a_record_sent_again_in_a_later_batch_replaces_the_one_being_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With tiny batches, two writers run at once; the later record of an NCT id must win whole."""
+    import graph.loader as loader
+
+    monkeypatch.setattr(loader, "BATCH_QUADS", 1)  # every record is a batch of its own
+    older = minimal_study("NCT90000001", protocolSection__conditionsModule={"conditions": ["Older Disease"]})
+    newer = minimal_study("NCT90000001", protocolSection__statusModule__overallStatus="COMPLETED",
+                          protocolSection__conditionsModule={"conditions": ["Newer Disease"]})
+    others = [minimal_study(f"NCT9100{i:04d}") for i in range(40)]
+    with open_store(tmp_path / "mixed") as store:
+        _, err = run_load(store, write_jsonl(tmp_path / "mixed.jsonl", [*others[:20], older, newer, *others[20:]]))
+        assert "the later one is kept" in err
+        mixed = quad_set(store, without_load_time=True)
+    with open_store(tmp_path / "clean") as store:
+        run_load(store, write_jsonl(tmp_path / "mixed.jsonl", [*others, newer]))
+        clean = quad_set(store, without_load_time=True)
+    # the trial graphs are those of a clean load of the newer record; the entities graph, which
+    # only ever gains statements, also keeps what the older record said of its condition
+    entities = f"<{ENTITIES_GRAPH}>"
+    assert {q for q in mixed if not q.endswith(entities)} == {q for q in clean if not q.endswith(entities)}
+    assert {q for q in clean if q.endswith(entities)} <= {q for q in mixed if q.endswith(entities)}
+
+
+def test_journals_of_two_writers_are_both_rolled_back(tmp_path: Path) -> None:
+    from graph.store import JOURNAL
+
+    store_dir = tmp_path / "store"
+    halves = [iris.trial_graph("NCT90000002"), iris.trial_graph("NCT90000003")]
+    with open_store(store_dir) as store:
+        run_load(store, write_jsonl(tmp_path / "a.jsonl", [minimal_study("NCT90000001")]))
+        before = quad_set(store)
+        for slot, half in enumerate(halves):
+            store.update(f"INSERT DATA {{ GRAPH <{half}> {{ <{half}#x> a tg:Trial }} }}")
+            store._journal([half], slot)  # what each writer records before it writes  # noqa: SLF001
+    assert (store_dir / JOURNAL).exists() and (store_dir / f"{JOURNAL}.1").exists()
+    with open_store(store_dir) as store:
+        assert sorted(store.recovered) == sorted(halves)
+        assert quad_set(store) == before
+    assert not list(store_dir.glob(JOURNAL + "*"))
+
+
 def test_bad_record_is_rejected_whole_and_the_rest_loads(store: EmbeddedStore, tmp_path: Path) -> None:
     bad = minimal_study("NCT90000002", protocolSection__statusModule__startDateStruct={"date": "2023-02-30"})
     path = write_jsonl(tmp_path / "batch.jsonl", [minimal_study("NCT90000001"), bad, minimal_study("NCT90000003")])
