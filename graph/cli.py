@@ -495,13 +495,7 @@ def network(output: Path | None, fmt: str | None, drugs: tuple[str, ...], target
         _stdout().write(data)
         _stdout().flush()
         return 0
-    tmp = output.with_name(output.name + ".part")
-    try:
-        tmp.write_bytes(data)
-        tmp.replace(output)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise GraphError(f"{output}: cannot write ({exc.strerror})") from None
+    paths.write_atomically(output, data)
     click.echo(f"wrote {output} ({len(data):,} bytes, {fmt})", err=True)
     return 0
 

@@ -24,6 +24,7 @@ from graph import __version__
 from graph.errors import GraphError
 from graph.network import EDGE_KINDS, NODE_KINDS, NetworkResult
 from graph.network_layout import layout
+from graph.paths import write_atomically
 
 #: Output formats, and the file extensions that choose them.
 FORMATS: tuple[str, ...] = ("html", "png", "svg", "graphml", "gexf", "cyjs")
@@ -426,11 +427,5 @@ def write(network: NetworkResult | nx.MultiDiGraph, path: Path, fmt: str | None 
     """Write the network to a file (format from ``fmt`` or the extension), atomically; returns the format."""
     fmt = format_for(path, fmt)
     data = render(network, fmt, title=title)
-    tmp = path.with_name(path.name + ".part")
-    try:
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise GraphError(f"{path}: cannot write ({exc.strerror})") from None
+    write_atomically(path, data)
     return fmt

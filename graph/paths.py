@@ -43,3 +43,17 @@ def seeds_dir() -> Path:
 def default_store() -> str:
     """The store used when ``--store`` is not given: ``$TRIALGRAPH_STORE`` or ``./trialgraph-store``."""
     return os.environ.get(STORE_ENV) or DEFAULT_STORE
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a ``.part`` file renamed into place, so a reader never sees
+    half a file; a failure is a :class:`graph.errors.GraphError` naming the path."""
+    from graph.errors import GraphError
+
+    tmp = path.with_name(path.name + ".part")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise GraphError(f"{path}: cannot write ({exc.strerror})") from None

@@ -161,3 +161,16 @@ def delete() -> object:
 def write_jsonl(path: Path, studies: list[dict[str, Any]]) -> Path:
     path.write_text("".join(json.dumps(s) + "\n" for s in studies), encoding="utf-8")
     return path
+
+
+def synthetic_registry(out: Path, studies: int, seed: int) -> Path:
+    """``studies`` synthetic registry records as JSON Lines in ``out`` (bench/synth.py, no calibration)."""
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, str(ROOT / "bench" / "synth.py"), "--studies", str(studies), "--seed", str(seed),
+                    "--out", str(out), "--format", "jsonl", "--no-calibrate", "-q", "-j", "1"],
+                   check=True, cwd=ROOT, capture_output=True)
+    path = out / f"studies-{studies}.jsonl"
+    assert path.is_file()
+    return path

@@ -30,7 +30,7 @@ import pytest
 from graph.cli import main
 from graph.loader import Loader
 from graph.store import LOCKFILE, open_store
-from tests.conftest import ROOT
+from tests.conftest import ROOT, synthetic_registry
 from tests.test_crash import graph_digests
 
 STUDIES = 600
@@ -47,11 +47,7 @@ def load_command(source: Path, store: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("registry")
-    subprocess.run([sys.executable, str(ROOT / "bench" / "synth.py"), "--studies", str(STUDIES), "--seed", "9",
-                    "--out", str(out), "--format", "jsonl", "--no-calibrate", "-q", "-j", "1"],
-                   check=True, cwd=ROOT, env=env(), capture_output=True)
-    return out / f"studies-{STUDIES}.jsonl"
+    return synthetic_registry(tmp_path_factory.mktemp("registry"), STUDIES, seed=9)
 
 
 @pytest.fixture(scope="module")

@@ -35,7 +35,7 @@ import pytest
 from graph import vocab
 from graph.store import JOURNAL, EmbeddedStore, open_store
 from graph.vocab import TG
-from tests.conftest import ROOT
+from tests.conftest import ROOT, synthetic_registry
 
 #: Studies in the synthetic registry (every one about 300 quads, some with a results section).
 STUDIES = 2000
@@ -71,13 +71,7 @@ def load_command(source: Path, store: Path, workers: int) -> list[str]:
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A few thousand synthetic studies as JSON Lines (deterministic from the seed)."""
-    out = tmp_path_factory.mktemp("registry")
-    subprocess.run([sys.executable, str(ROOT / "bench" / "synth.py"), "--studies", str(STUDIES), "--seed", "8",
-                    "--out", str(out), "--format", "jsonl", "--no-calibrate", "-q", "-j", "1"],
-                   check=True, cwd=ROOT, env=env(), capture_output=True)
-    path = out / f"studies-{STUDIES}.jsonl"
-    assert path.is_file()
-    return path
+    return synthetic_registry(tmp_path_factory.mktemp("registry"), STUDIES, seed=8)
 
 
 Digests = dict[str, tuple[int, int]]
