@@ -1,4 +1,4 @@
-"""The store: the only module that talks to pyoxigraph (or, later, to a remote endpoint).
+"""The store: the only module that talks to pyoxigraph (graph.remote talks to SPARQL endpoints).
 
 A store location is a directory (the embedded on-disk store, created on first use), ``memory:``
 (an in-memory store for one process), or an ``http(s)://`` SPARQL endpoint.
