@@ -14,8 +14,8 @@ seconds from the clock, peak RSS from the kernel's accounting of that process an
           our store holds (exported untimed);
 - rdflib: the same quads added to an rdflib Graph, one study at a time, then serialised to Turtle
           (the JSON parsing and mapping are done beforehand and not counted, which favours rdflib);
-- reports: median latency of each named report on the largest store (--report-runs runs, 2 for
-          one whose first runs took over 20 s);
+- reports: median latency of each named report on the largest store (--report-runs runs, one
+          for a report whose first run takes over 20 s);
 - export:  ``trialgraph export`` to Turtle and to N-Quads from the largest store.
 
 Nothing here asserts speed; ``tests/test_bench.py`` runs ``--quick`` and checks the triples agree.
@@ -142,21 +142,19 @@ def report_latencies(store_dir: Path, runs: int) -> dict[str, float]:
     out = {}
     with open_store(store_dir, create=False) as store:
         for name, report in sorted(load_reports().items()):
-            times = []
+            times: list[float] = []
             for attempt in range(runs):
-                if attempt >= 2 and sum(times) > 20:  # a slow whole-store report: its first runs suffice
+                if attempt >= 1 and sum(times) > 20:  # a slow whole-store report: one run says enough
                     break
                 t = time.perf_counter()
                 try:
                     result = run_report(store, report)
                     Table.from_solutions(result)
                 except ValueError as exc:  # a friendly parameter that names nothing in this store
-                    out[name] = float("nan")
                     print(f"  {name}: {exc}", file=sys.stderr)
                     break
                 times.append(time.perf_counter() - t)
-            else:
-                out[name] = statistics.median(times) * 1000
+            out[name] = statistics.median(times) * 1000 if times else float("nan")
     return out
 
 

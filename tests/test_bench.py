@@ -32,3 +32,6 @@ def test_quick_benchmark_pipelines_agree(tmp_path: Path) -> None:
     # not written again), so it cannot exceed the distinct triples the store holds
     assert size["studies"] == 1000 and 150_000 < size["quads"] <= counts["ours"]
     assert set(data["reports_ms"]) >= {"trials_by_target", "drug_target_condition", "phase_status_summary"}
+    from graph.reports import load_reports
+
+    assert set(data["reports_ms"]) == set(load_reports())  # every report timed, none dropped
