@@ -82,7 +82,8 @@ def test_fields_are_mapped(tmp_path: Path) -> None:
     assert t.lead_sponsor is not None and t.lead_sponsor.agency_class == "OTHER"
     assert [c.name for c in t.collaborators] == ["Examplia Pharma"]
     assert t.eligibility is not None and t.eligibility.minimum_age is not None
-    assert t.eligibility.minimum_age.duration == "P18Y" and t.eligibility.maximum_age.years == 75
+    minimum_iso = t.eligibility.minimum_age.duration  # an age as ISO 8601, not a timing
+    assert minimum_iso == "P18Y" and t.eligibility.maximum_age.years == 75
     assert t.locations[0].latitude == pytest.approx(39.80172)
     assert [m.ui for m in t.condition_meshes] == ["D006086"]
     assert [m.ui for m in t.condition_mesh_ancestors] == ["D007154"]

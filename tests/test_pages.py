@@ -109,7 +109,9 @@ def test_sectioned_seed_arms_and_interventions(isatuximab: Trial) -> None:
 def test_sectioned_seed_eligibility(isatuximab: Trial) -> None:
     e = isatuximab.eligibility
     assert e is not None
-    assert e.minimum_age is not None and (e.minimum_age.text, e.minimum_age.duration) == ("18 Years", "P18Y")
+    assert e.minimum_age is not None
+    minimum_iso = e.minimum_age.duration  # an age as ISO 8601, not a timing
+    assert (e.minimum_age.text, minimum_iso) == ("18 Years", "P18Y")
     assert e.maximum_age is None
     assert e.sex == "ALL"
     assert e.healthy_volunteers is False
@@ -190,7 +192,9 @@ def test_summary_seed_population(inolimomab: Trial) -> None:
     e = inolimomab.eligibility
     assert e is not None
     assert e.age_text == "adults and in children over 28 days of age"
-    assert e.minimum_age is not None and (e.minimum_age.text, e.minimum_age.duration) == ("28 Days", "P28D")
+    assert e.minimum_age is not None
+    minimum_iso = e.minimum_age.duration  # an age as ISO 8601, not a timing
+    assert (e.minimum_age.text, minimum_iso) == ("28 Days", "P28D")
     assert e.maximum_age is None
 
 
