@@ -685,4 +685,5 @@ def test_order_keys_of_the_outermost_query_only() -> None:
     ("93600.0", "P1DT2H"), ("0.0", "PT0S"), ("1.5", "PT1.5S"), ("P2W", "P2W"),
 ])
 def test_virtuosos_durations_are_read_back_in_iso_8601(stored: str, canonical: str) -> None:
-    assert _duration_from_virtuoso(stored) == canonical
+    read_back = _duration_from_virtuoso(stored)  # an xsd:duration value (an age), not a timing
+    assert read_back == canonical

@@ -93,14 +93,16 @@ def test_arm_with_its_intervention(seeds: EmbeddedStore) -> None:
 
 
 def test_eligibility(seeds: EmbeddedStore) -> None:
-    assert ask(seeds, f"""{ISA} tg:eligibility ?e . ?e tg:minimumAge "P18Y"^^xsd:duration ; tg:sex tgc:sex-ALL ;
+    eligibility = f"""{ISA} tg:eligibility ?e . ?e tg:minimumAge "P18Y"^^xsd:duration ; tg:sex tgc:sex-ALL ;
         tg:healthyVolunteers false ; tg:inclusionCriteria ?inc ; tg:exclusionCriteria ?exc .
-        FILTER(CONTAINS(?inc, "AIHA") && CONTAINS(?exc, "daratumumab") && !CONTAINS(?inc, "Exclusion Criteria"))""")
+        FILTER(CONTAINS(?inc, "AIHA") && CONTAINS(?exc, "daratumumab") && !CONTAINS(?inc, "Exclusion Criteria"))"""
+    assert ask(seeds, eligibility)
 
 
 def test_expanded_access_population(seeds: EmbeddedStore) -> None:
-    assert ask(seeds, f"""{INO} tg:eligibility ?e . ?e tg:minimumAge "P28D"^^xsd:duration ; tg:ageDescription ?d .
-        FILTER(CONTAINS(?d, "adults") && CONTAINS(?d, "children over 28 days of age"))""")
+    population = f"""{INO} tg:eligibility ?e . ?e tg:minimumAge "P28D"^^xsd:duration ; tg:ageDescription ?d .
+        FILTER(CONTAINS(?d, "adults") && CONTAINS(?d, "children over 28 days of age"))"""
+    assert ask(seeds, population)
 
 
 def test_sponsors_with_role_and_class(seeds: EmbeddedStore) -> None:

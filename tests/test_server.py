@@ -394,23 +394,21 @@ def test_a_runaway_query_is_stopped_while_others_are_answered(server: Server) ->
     expensive: dict[str, object] = {}
 
     def run_expensive() -> None:
-        began = time.monotonic()
         expensive["answer"] = server.query(EXPENSIVE)
-        expensive["seconds"] = time.monotonic() - began
 
     thread = threading.Thread(target=run_expensive)
     thread.start()
     time.sleep(0.3)  # let it reach a worker
     cheap = server.query(CHEAP)
     expensive_still_running = thread.is_alive()
-    thread.join(60)
+    thread.join(TIME_LIMIT + 15)  # stopped, not run to its end (that takes hours)
+    assert not thread.is_alive(), "the expensive query was not stopped"
     assert cheap.status == 200 and "NCT05873205" in _nct_values(cheap)
     assert expensive_still_running, "the cheap query was only answered after the expensive one"
     answer = expensive["answer"]
     assert isinstance(answer, Answer)
     assert answer.status == 503
     assert f"time limit of {TIME_LIMIT:g} s" in answer.text
-    assert expensive["seconds"] < TIME_LIMIT + 15  # stopped, not run to its end (that takes hours)
     after = server.query(CHEAP)
     assert after.status == 200 and _nct_values(after) == _nct_values(cheap)
     server.wait_ready()
