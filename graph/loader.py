@@ -475,7 +475,10 @@ class _Writer:
         if len(self._shared_seen) > SHARED_SEEN_MAX:  # bounded memory; a repeat is only extra work
             self._shared_seen.clear()
         seen, out = self._shared_seen, []
-        for line in nquads.splitlines(keepends=True):
+        for text in nquads.split("\n"):  # not splitlines(): U+0085 and U+2028 may sit inside literals
+            if not text:
+                continue
+            line = text + "\n"
             key = hashlib.blake2b(line.encode("utf-8"), digest_size=16).digest()
             if key not in seen:
                 seen.add(key)

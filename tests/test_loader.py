@@ -287,3 +287,13 @@ def test_a_killed_load_leaves_a_usable_store_and_a_rerun_completes(tmp_path: Pat
     assert summary.rejected == 0
     assert quad_set(handle, without_load_time=True) == expected
     handle.close()
+
+
+def test_line_separators_inside_entity_text_load(store: EmbeddedStore, tmp_path: Path) -> None:
+    """U+0085 and U+2028 are line breaks to str.splitlines() but plain characters in N-Quads."""
+    study = minimal_study("NCT90000001")
+    study["protocolSection"]["contactsLocationsModule"] = {"locations": [{"facility": "Site", "city": "A\x85B\u2028C"}]}
+    summary, err = run_load(store, write_jsonl(tmp_path / "nel.jsonl", [study]))
+    assert summary.rejected == 0 and not summary.errors, err
+    cities = {r["c"].value for r in store.query("SELECT ?c WHERE { ?s tg:city ?c }")}
+    assert cities == {"A\x85B\u2028C"}
