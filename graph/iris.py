@@ -14,6 +14,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -24,6 +25,7 @@ _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _MAX_SLUG = 80
 
 
+@functools.lru_cache(maxsize=1 << 16)  # names recur across trials (sponsors, sites, drugs)
 def slug(text: str) -> str:
     """A readable, IRI-safe key: lowercase letters and digits joined by single hyphens.
 

@@ -15,6 +15,7 @@ tables the store holds — and is pure once built, so worker processes can share
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -79,6 +80,7 @@ def words(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
+@functools.lru_cache(maxsize=1 << 16)  # names recur across trials (sponsors, sites, drugs)
 def norm(text: str) -> str:
     """The matching key of a name.
 

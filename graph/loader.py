@@ -40,7 +40,8 @@ from graph.vocab import ENTITIES_GRAPH
 CHUNK = 64
 BATCH_QUADS = 250_000
 WRITERS = 2  #: batches written at once into an on-disk store
-SHARED_SEEN_MAX = 2_000_000  #: entity statements remembered per load (about 200 MB at most)
+SHARED_SEEN_MAX = 2_000_000  #: entity statements remembered per load (about 160 MB at most)
+WORKER_SEEN_MAX = 500_000  #: entity statements each worker process remembers (about 40 MB)
 #: Warnings printed one by one before they are only counted.
 MAX_WARNINGS_SHOWN = 50
 
@@ -130,13 +131,47 @@ def map_trial(trial: Trial, loaded_at: str, linker: Linker | None = None) -> Map
     )
 
 
+class SeenLines:
+    """N-Quads lines already handed on in this load, remembered by a 128-bit digest.
+
+    Most trials repeat what earlier ones said about a sponsor, site, drug or condition; the
+    entities graph needs each statement once. The memory is bounded: past ``limit`` lines the
+    set starts again, and a repeat then costs only a little extra work in the store.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._seen: set[bytes] = set()
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def unseen(self, nquads: str) -> list[str]:
+        """The lines of ``nquads`` not seen before (each with its newline); they are seen now."""
+        if len(self._seen) > self.limit:
+            self._seen.clear()
+        seen, out = self._seen, []
+        for text in nquads.split("\n"):  # not splitlines(): U+0085 and U+2028 may sit inside literals
+            if not text:
+                continue
+            line = text + "\n"
+            key = hashlib.blake2b(line.encode("utf-8"), digest_size=16).digest()
+            if key not in seen:
+                seen.add(key)
+                out.append(line)
+        return out
+
+
 #: The linker of a worker process, set once by :func:`_init_worker`.
 _WORKER_LINKER: Linker | None = None
+#: The entity statements a worker process has already sent in this load.
+_WORKER_SEEN: SeenLines | None = None
 
 
 def _init_worker(linker: Linker | None) -> None:
-    global _WORKER_LINKER
+    global _WORKER_LINKER, _WORKER_SEEN
     _WORKER_LINKER = linker
+    _WORKER_SEEN = SeenLines(WORKER_SEEN_MAX)
 
 
 def map_raw(raw: RawRecord, loaded_at: str, strict: bool = False, linker: Linker | None = None) -> list[Mapped | InputError]:
@@ -155,7 +190,15 @@ def map_raw(raw: RawRecord, loaded_at: str, strict: bool = False, linker: Linker
 
 
 def _map_chunk(chunk: list[RawRecord], loaded_at: str, strict: bool) -> list[list[Mapped | InputError]]:
-    return [map_raw(raw, loaded_at, strict) for raw in chunk]
+    """Map records in a worker; entity statements this worker sent before are not sent again (the
+    main process removes the repeats between workers)."""
+    out = [map_raw(raw, loaded_at, strict) for raw in chunk]
+    if _WORKER_SEEN is not None:
+        for results in out:
+            for item in results:
+                if isinstance(item, Mapped):
+                    item.shared_nquads = "".join(_WORKER_SEEN.unseen(item.shared_nquads))
+    return out
 
 
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[tuple[Path, bool]]:
@@ -334,6 +377,9 @@ class Loader:
                 kept = [m for m in self._pending if m.nct_id != item.nct_id]
                 if len(kept) == len(self._pending) and self._writer is not None:
                     self._writer.drain()  # the earlier record may be being written: let it finish
+                for earlier in self._pending:  # what it said of shared entities is kept (a worker
+                    if earlier.nct_id == item.nct_id:  # does not send a statement twice)
+                        item.shared_nquads = earlier.shared_nquads + item.shared_nquads
                 self._pending = kept
             self._seen[item.nct_id] = (item.source, item.record_hash)
             self._pending.append(item)
@@ -392,12 +438,14 @@ class _Writer:
         self.summary = summary
         self.bulk = bulk
         self.error: BaseException | None = None
-        #: hashes of the entity statements written in this load: most trials repeat what earlier
-        #: ones said about a sponsor, site or drug, and the entities graph needs it only once
-        self._shared_seen: set[bytes] = set()
+        #: the entity statements written in this load
+        self._shared_seen = SeenLines(SHARED_SEEN_MAX)
         self._seen_lock = threading.Lock()
         embedded = isinstance(store, EmbeddedStore) and store.path is not None
         self._embedded = isinstance(store, EmbeddedStore)
+        #: an embedded store is this process's alone while it loads: what its graphs held is read
+        #: once, and kept up to date with what is written (a remote store is asked per batch)
+        self._known: dict[str, str | None] | None = store.graph_hashes() if self._embedded else None
         count = WRITERS if embedded and bulk else 1
         self._queue: queue.Queue[list[Mapped] | None] = queue.Queue(maxsize=1)
         self._threads = [threading.Thread(target=self._run, args=(slot,), name=f"trialgraph-writer-{slot}", daemon=True)
@@ -439,7 +487,13 @@ class _Writer:
                 self._queue.task_done()
 
     def _write(self, batch: list[Mapped], slot: int = 0) -> None:
-        stored = self.store.record_hashes([m.graph for m in batch])
+        if self._known is not None:
+            known = self._known
+            stored = {m.graph: h for m in batch if (h := known.get(m.graph)) is not None}
+            present = {m.graph for m in batch if m.graph in known}
+        else:
+            stored = self.store.record_hashes([m.graph for m in batch])
+            present = {m.graph for m in batch if m.graph not in stored and self.store.has_graph(m.graph)}
         writes = []
         shared: list[str] = []
         new = changed = unchanged = quads = 0
@@ -448,13 +502,13 @@ class _Writer:
             if old == m.record_hash:
                 unchanged += 1
                 continue
-            exists = old is not None or self.store.has_graph(m.graph)
+            exists = old is not None or m.graph in present
             changed += exists
             new += not exists
             writes.append(GraphWrite(m.graph, m.nquads, replace=exists))
             quads += m.nquads.count("\n")
             with self._seen_lock:
-                shared.extend(self._unseen(m.shared_nquads))
+                shared.extend(self._shared_seen.unseen(m.shared_nquads))
         if shared:
             quads += len(shared)
             writes.append(GraphWrite(ENTITIES_GRAPH, "".join(shared), replace=False, additive=True))
@@ -462,28 +516,14 @@ class _Writer:
             self.store.write_graphs(writes, bulk=self.bulk, slot=slot, trusted=True)
         else:
             self.store.write_graphs(writes, bulk=self.bulk)
+        if self._known is not None:
+            self._known.update((m.graph, m.record_hash) for m in batch)
         with self.summary.lock:
             self.summary.studies += len(batch)
             self.summary.new += new
             self.summary.changed += changed
             self.summary.unchanged += unchanged
             self.summary.quads += quads
-
-
-    def _unseen(self, nquads: str) -> list[str]:
-        """The lines of ``nquads`` not yet written in this load (each with its newline)."""
-        if len(self._shared_seen) > SHARED_SEEN_MAX:  # bounded memory; a repeat is only extra work
-            self._shared_seen.clear()
-        seen, out = self._shared_seen, []
-        for text in nquads.split("\n"):  # not splitlines(): U+0085 and U+2028 may sit inside literals
-            if not text:
-                continue
-            line = text + "\n"
-            key = hashlib.blake2b(line.encode("utf-8"), digest_size=16).digest()
-            if key not in seen:
-                seen.add(key)
-                out.append(line)
-        return out
 
 
 def build_linker(store: EmbeddedStore) -> Linker:

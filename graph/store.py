@@ -354,6 +354,17 @@ class EmbeddedStore:
         )
         return {row["g"].value: row["h"].value for row in result}  # type: ignore[union-attr]
 
+    def graph_hashes(self) -> dict[str, str | None]:
+        """Every named graph, with the content hash of the trial record it holds (None if none).
+
+        One pass over the store: a loader that holds the store asks this once rather than asking
+        about each batch's graphs, which costs more and more as the bulk loader's files pile up.
+        """
+        found: dict[str, str | None] = dict.fromkeys(self.named_graphs())
+        result = self._store.query(f"SELECT ?g ?h WHERE {{ GRAPH ?g {{ ?g <{TG.recordHash}> ?h }} }}")
+        found.update((row["g"].value, row["h"].value) for row in result)  # type: ignore[union-attr]
+        return found
+
 
 def _replace_update(writes: Sequence[GraphWrite]) -> str:
     parts = []

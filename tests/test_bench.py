@@ -28,6 +28,8 @@ def test_quick_benchmark_pipelines_agree(tmp_path: Path) -> None:
     (size,) = data["sizes"].values()
     counts = size["union_triples"]
     assert counts["ours"] == counts["oxigraph_load"] == counts["rdflib"] > 100_000
+    stored = size["stored_quads"]
+    assert stored["ours"] == stored["oxigraph_load"] >= counts["ours"]
     # "quads written" counts each statement once (an entity statement repeated by later records is
     # not written again), so it cannot exceed the distinct triples the store holds
     assert size["studies"] == 1000 and 150_000 < size["quads"] <= counts["ours"]

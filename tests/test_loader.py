@@ -297,3 +297,38 @@ def test_line_separators_inside_entity_text_load(store: EmbeddedStore, tmp_path:
     assert summary.rejected == 0 and not summary.errors, err
     cities = {r["c"].value for r in store.query("SELECT ?c WHERE { ?s tg:city ?c }")}
     assert cities == {"A\x85B\u2028C"}
+
+
+def test_a_superseded_record_keeps_the_entity_statements_its_worker_sent_once(tmp_path: Path) -> None:
+    """A worker sends each entity statement once; when a later record of the same NCT id replaces a
+    record still waiting to be written, what that record said of shared entities is still written,
+    because later records of the same worker counted on it."""
+    sponsor = {"leadSponsor": {"name": "Rare Sponsor Only Two Trials", "class": "INDUSTRY"}}
+    older = minimal_study("NCT90000001", protocolSection__sponsorCollaboratorsModule=sponsor)
+    other = minimal_study("NCT90000002", protocolSection__sponsorCollaboratorsModule=sponsor)
+    newer = minimal_study("NCT90000001", protocolSection__statusModule__overallStatus="COMPLETED")
+    path = write_jsonl(tmp_path / "three.jsonl", [older, other, newer])
+    entities: dict[int, set[str]] = {}
+    for workers in (1, 2):
+        with open_store(tmp_path / f"store-{workers}") as store:
+            summary, err = run_load(store, path, workers=workers)
+            assert summary.rejected == 0 and "the later one is kept" in err
+            labels = {r["l"].value for r in store.query(
+                f"SELECT ?l WHERE {{ <{iris.trial('NCT90000002')}> tg:leadSponsor/rdfs:label ?l }}")}
+            assert labels == {"Rare Sponsor Only Two Trials"}, f"workers={workers}"
+            entities[workers] = {q for q in quad_set(store) if q.endswith(f"<{ENTITIES_GRAPH}>")}
+    assert entities[1] == entities[2]
+
+
+def test_a_trial_graph_loaded_from_rdf_is_replaced_by_its_record(store: EmbeddedStore, tmp_path: Path) -> None:
+    """A graph named like a trial's but written by an RDF file (no record hash) is replaced whole
+    when the trial's record is loaded, and counted as changed, not new."""
+    graph = iris.trial_graph("NCT90000001")
+    stray = tmp_path / "stray.nq"
+    stray.write_text(f'<urn:x:stray> <urn:x:note> "written by hand" <{graph}> .\n', encoding="utf-8")
+    run_load(store, stray)
+    assert store.has_graph(graph)
+    summary, _ = run_load(store, write_jsonl(tmp_path / "one.jsonl", [minimal_study("NCT90000001")]))
+    assert (summary.new, summary.changed, summary.unchanged) == (0, 1, 0)
+    assert not ask(store, "ASK { GRAPH ?g { <urn:x:stray> ?p ?o } }")
+    assert ask(store, f"ASK {{ GRAPH <{graph}> {{ <{graph}> tg:recordHash ?h }} }}")

@@ -144,7 +144,10 @@ class Fields:
             return None
         if not isinstance(value, str):
             raise InputError(f"found {kind_of(value)} {_show(value)}", field=self._name(key), expected="a string")
-        return self._checked_text(value, self._name(key))
+        if len(value) > MAX_TEXT:  # the field's name is built only for the error (texts are many)
+            return self._checked_text(value, self._name(key))
+        value = clean_text(value).strip()
+        return value or None
 
     def _checked_text(self, value: str, name: str) -> str | None:
         if len(value) > MAX_TEXT:
