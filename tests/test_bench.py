@@ -37,3 +37,5 @@ def test_quick_benchmark_pipelines_agree(tmp_path: Path) -> None:
     from graph.reports import load_reports
 
     assert set(data["reports_ms"]) == set(load_reports())  # every report timed, none dropped
+    assert {fmt: e["studies"] for fmt, e in data["export"].items()} == {"nquads": 1000, "turtle": 1000}
+    assert all(e["mb"] > 10 and e["seconds"] > 0 for e in data["export"].values())
