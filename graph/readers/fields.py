@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import Any
+from typing import Any, Callable
 
 from graph.errors import InputError
 from graph.records import Age, DatePoint
@@ -144,18 +144,7 @@ class Fields:
             return None
         if not isinstance(value, str):
             raise InputError(f"found {kind_of(value)} {_show(value)}", field=self._name(key), expected="a string")
-        if len(value) > MAX_TEXT:  # the field's name is built only for the error (texts are many)
-            return self._checked_text(value, self._name(key))
-        value = clean_text(value).strip()
-        return value or None
-
-    def _checked_text(self, value: str, name: str) -> str | None:
-        if len(value) > MAX_TEXT:
-            raise InputError(
-                f"text of {len(value):,} characters", field=name, expected=f"at most {MAX_TEXT:,} characters"
-            )
-        value = clean_text(value).strip()
-        return value or None
+        return _checked_text(value, lambda: self._name(key))
 
     def texts(self, key: str) -> list[str]:
         out = []
@@ -163,7 +152,7 @@ class Fields:
             name = f"{self._name(key)}[{i}]"
             if not isinstance(value, str):
                 raise InputError(f"found {kind_of(value)} {_show(value)}", field=name, expected="a string")
-            checked = self._checked_text(value, name)
+            checked = _checked_text(value, lambda: name)
             if checked:
                 out.append(checked)
         return out
@@ -215,3 +204,14 @@ class Fields:
     def age(self, key: str) -> Age | None:
         value = self.text(key)
         return parse_age(value, self._name(key)) if value else None
+
+
+def _checked_text(value: str, name: Callable[[], str]) -> str | None:
+    """A text cleaned and stripped (None if empty); ``name`` gives the field's name for the error
+    only, as texts are many and the dotted name costs more than the check."""
+    if len(value) > MAX_TEXT:
+        raise InputError(
+            f"text of {len(value):,} characters", field=name(), expected=f"at most {MAX_TEXT:,} characters"
+        )
+    value = clean_text(value).strip()
+    return value or None
