@@ -5,7 +5,8 @@
     python bench/run.py --sizes 2000,20000 --workers 2 --rdflib-max 5000
 
 Everything is measured in the same run on the same input, each step in a process of its own (wall
-seconds from the clock, peak RSS from the kernel's accounting of that process and its children):
+seconds from the clock; peak memory of the step with every process it starts, worker processes
+included, sampled by ``bench/measure.py``):
 
 - ours:   ``trialgraph load`` of the synthetic JSON Lines into an on-disk store (after an untimed
           ``trialgraph build``, so drugs and conditions are linked as users get them);
@@ -63,22 +64,15 @@ def run(argv: list[str], *, env: dict | None = None) -> str:
 
 
 def _measured(argv: list[str], *, env: dict | None = None) -> tuple[Step, str]:
-    """Run ``argv`` from a fresh wrapper process, which reports the wall time, CPU time and peak RSS
-    of that command and its children alone (RUSAGE_CHILDREN of the wrapper)."""
-    wrapper = (
-        "import os, resource, subprocess, sys, time\n"
-        "t = time.monotonic()\n"
-        "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
-        "w = time.monotonic() - t\n"
-        "r = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
-        "sys.stdout.write(p.stdout); sys.stderr.write(p.stderr)\n"
-        "print(f'@@measure {w} {r.ru_maxrss} {r.ru_utime + r.ru_stime} {p.returncode}', file=sys.stderr)\n"
-        "sys.exit(p.returncode)\n"
-    )
-    text = run([sys.executable, "-c", wrapper, *argv], env=env)
+    """Run ``argv`` under ``bench/measure.py``: wall time, CPU time, and peak memory of the command
+    with every process it starts (a load's worker processes included)."""
+    text = run([sys.executable, str(ROOT / "bench" / "measure.py"), *argv], env=env)
     line = [ln for ln in text.splitlines() if ln.startswith("@@measure")][-1]
-    _, wall, rss_kb, cpu, _ = line.split()
-    return Step(float(wall), int(rss_kb) / 1024, {"cpu_seconds": round(float(cpu), 1)}), text
+    _, wall, main_kb, cpu, _, tree_kb = line.split()
+    # sampled, the tree's peak can miss a short one the kernel saw in the largest process
+    peak_kb = max(int(tree_kb), int(main_kb))
+    return Step(float(wall), peak_kb / 1024, {"cpu_seconds": round(float(cpu), 1),
+                                              "largest_process_peak_mb": round(int(main_kb) / 1024, 1)}), text
 
 
 def generate(n: int, out: Path, seed: int) -> Path:
@@ -254,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def print_table(results: dict[int, dict], latencies: dict[str, float], exports: dict, largest: int) -> None:
-    print("\ningest (wall seconds; rates from wall time; peak RSS in MB)")
+    print("\ningest (wall seconds; rates from wall time; RSS: peak MB of all the step's processes together)")
     header = f"{'studies':>8} {'quads':>11} | {'ours s':>7} {'st/s':>6} {'quads/s':>8} {'RSS':>5} | " \
              f"{'parse':>6} {'oxi load':>8} {'floor':>6} | {'rdflib s':>8} | {'ours/floor':>10} {'rdflib/ours':>11}"
     print(header)

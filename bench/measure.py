@@ -1,0 +1,94 @@
+"""Run one command and report its wall time, CPU time and peak memory, workers included.
+
+    python bench/measure.py COMMAND [ARGS...]
+
+The command's output is passed through; the last line on stderr is
+
+    @@measure WALL_S MAIN_PEAK_KB CPU_S RETURNCODE TREE_PEAK_KB
+
+- MAIN_PEAK_KB: the kernel's peak RSS of the largest single process the command ran
+  (``RUSAGE_CHILDREN``), which leaves out the memory of worker processes running beside it;
+- TREE_PEAK_KB: the peak, sampled every 0.2 s, of the memory of the command and all its
+  descendants together, each counted by its proportional set size (shared pages split between
+  the processes sharing them, so nothing is counted twice); 0 where ``/proc`` cannot tell;
+- CPU_S: user + system time of the command and all its descendants: the kernel's count for those
+  it waited for, or the sum of each process's last sampled CPU time if that is more (worker
+  processes started through a server process are not waited for by the command).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import time
+
+INTERVAL = 0.2  #: seconds between samples
+TICKS = os.sysconf("SC_CLK_TCK")  #: clock ticks per second, the unit of /proc/PID/stat times
+
+
+def descendants(root: int) -> list[int]:
+    """``root`` and every process below it, from ``/proc/PID/task/TID/children``."""
+    found, i = [root], 0
+    while i < len(found):
+        pid = found[i]
+        i += 1
+        try:
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as f:
+                    found.extend(int(child) for child in f.read().split())
+        except OSError:  # ended meanwhile, or no /proc
+            continue
+    return found
+
+
+def memory_kb(pid: int) -> int:
+    """Proportional set size of one process in kB (its resident size if PSS is not available)."""
+    for path, key in ((f"/proc/{pid}/smaps_rollup", "Pss:"), (f"/proc/{pid}/status", "VmRSS:")):
+        try:
+            with open(path, encoding="ascii") as f:
+                for line in f:
+                    if line.startswith(key):
+                        return int(line.split()[1])
+        except OSError:
+            continue
+    return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process so far (``/proc/PID/stat``), 0 if it cannot tell."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime (fields 14, 15 of stat)
+
+
+def main(argv: list[str]) -> int:
+    started = time.monotonic()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    tree_peak = 0
+    cpu: dict[int, float] = {}
+    while True:
+        tree = descendants(proc.pid)
+        tree_peak = max(tree_peak, sum(memory_kb(pid) for pid in tree))
+        cpu.update((pid, cpu_seconds(pid)) for pid in tree)
+        try:
+            out, err = proc.communicate(timeout=INTERVAL)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    wall = time.monotonic() - started
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    sys.stdout.write(out)
+    sys.stderr.write(err)
+    cpu_total = max(usage.ru_utime + usage.ru_stime, sum(cpu.values()))
+    print(f"@@measure {wall} {usage.ru_maxrss} {cpu_total} {proc.returncode} {tree_peak}",
+          file=sys.stderr)
+    return proc.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,46 @@
+"""``bench/measure.py`` counts the memory and CPU of worker processes, not only of the command.
+
+A load's workers are started through a forkserver, so they are not children the command waits
+for and the kernel's per-child accounting leaves them out; the benchmark's memory and CPU figures
+must still include them.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+WORKERS = """
+import multiprocessing, sys, time
+
+def work(megabytes):
+    block = bytearray(megabytes * 1_000_000)
+    block[::4096] = b"x" * len(block[::4096])  # touch every page: resident, not only reserved
+    started = time.process_time()
+    while time.process_time() - started < 0.5:
+        pass
+    time.sleep(1.0)  # held while the sampler looks
+    return time.process_time()
+
+if __name__ == "__main__":
+    with multiprocessing.get_context("forkserver").Pool(2) as pool:
+        spent = pool.map(work, [150, 150])
+    print(f"workers cpu {sum(spent)}")
+"""
+
+
+def test_worker_memory_and_cpu_are_counted(tmp_path: Path) -> None:
+    script = tmp_path / "workers.py"
+    script.write_text(WORKERS)
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "measure.py"), sys.executable, str(script)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    workers_cpu = float(done.stdout.split("workers cpu ")[1])
+    _, _, largest_kb, cpu, returncode, tree_kb = done.stderr.strip().splitlines()[-1].split()
+    assert returncode == "0"
+    assert int(largest_kb) < 100_000  # the command itself holds little
+    assert int(tree_kb) > 2 * 150_000  # both workers' blocks are in the peak
+    assert float(cpu) >= 0.9 * workers_cpu  # the workers' CPU is in the total
