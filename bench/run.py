@@ -248,8 +248,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def print_table(results: dict[int, dict], latencies: dict[str, float], exports: dict, largest: int) -> None:
-    print("\ningest (wall seconds; rates from wall time; RSS: peak MB of all the step's processes together)")
-    header = f"{'studies':>8} {'quads':>11} | {'ours s':>7} {'st/s':>6} {'quads/s':>8} {'RSS':>5} | " \
+    print("\ningest (wall seconds; rates from wall time; mem: peak MB of the step's processes together, workers included)")
+    header = f"{'studies':>8} {'quads':>11} | {'ours s':>7} {'st/s':>6} {'quads/s':>8} {'mem':>5} | " \
              f"{'parse':>6} {'oxi load':>8} {'floor':>6} | {'rdflib s':>8} | {'ours/floor':>10} {'rdflib/ours':>11}"
     print(header)
     print("-" * len(header))

@@ -14,7 +14,7 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 WORKERS = """
-import multiprocessing, sys, time
+import multiprocessing, time
 
 def work(megabytes):
     block = bytearray(megabytes * 1_000_000)
