@@ -39,6 +39,10 @@ from graph.vocab import ENTITIES_GRAPH
 #: Records per task sent to a worker, and quads per write to the store.
 CHUNK = 64
 BATCH_QUADS = 250_000
+#: The first batch is smaller, and each next one twice as big up to BATCH_QUADS, so the store
+#: starts writing while the first records are still being mapped (a small load is not one
+#: batch written after all the mapping is done).
+FIRST_BATCH_QUADS = 25_000
 WRITERS = 2  #: batches written at once into an on-disk store
 SHARED_SEEN_MAX = 2_000_000  #: entity statements remembered per load (about 160 MB at most)
 WORKER_SEEN_MAX = 500_000  #: entity statements each worker process remembers (about 40 MB)
@@ -249,6 +253,7 @@ class Loader:
         self._seen: dict[str, tuple[str, str]] = {}
         self._pending: list[Mapped] = []
         self._pending_quads = 0
+        self._batch_quads = min(FIRST_BATCH_QUADS, BATCH_QUADS)
 
     # --- reporting ---------------------------------------------------------------------------
 
@@ -384,7 +389,7 @@ class Loader:
             self._seen[item.nct_id] = (item.source, item.record_hash)
             self._pending.append(item)
             self._pending_quads += item.quads
-            if self._pending_quads >= BATCH_QUADS:
+            if self._pending_quads >= self._batch_quads:
                 self._flush()
         self._progress.update(self._current_offset, self.summary.studies + len(self._pending), self.summary.quads)
 
@@ -393,6 +398,7 @@ class Loader:
         if not self._pending:
             return
         batch, self._pending, self._pending_quads = self._pending, [], 0
+        self._batch_quads = min(BATCH_QUADS, self._batch_quads * 2)
         assert self._writer is not None
         self._writer.put(batch)
 
