@@ -14,6 +14,7 @@ import hashlib
 import multiprocessing
 import os
 import queue
+import re
 import sys
 import threading
 import time
@@ -34,7 +35,7 @@ from graph.records import Trial
 from graph.store import EmbeddedStore, GraphWrite
 from graph.terms import iri
 from graph.triples import content_hash, record_quads, trial_quads
-from graph.vocab import ENTITIES_GRAPH
+from graph.vocab import ENTITIES_GRAPH, TRIAL_GRAPH_NS
 
 #: Records per task sent to a worker, and quads per write to the store.
 CHUNK = 64
@@ -166,6 +167,59 @@ class SeenLines:
         return out
 
 
+_NCT_ID = re.compile(r"NCT\d{8}")
+
+
+def id_key(nct_id: str) -> int | str:
+    """An NCT id as a small number (``NCT00000102`` -> 102); any other id as it is.
+
+    A load remembers every record it has seen, and a refresh every graph of the store: keyed
+    by number, each entry takes about a third of the memory a string key does.
+    """
+    return int(nct_id[3:]) if _NCT_ID.fullmatch(nct_id) else nct_id
+
+
+def graph_key(graph: str) -> int | str:
+    """A trial graph's NCT number; any other graph's IRI as it is."""
+    if graph.startswith(TRIAL_GRAPH_NS):
+        key = id_key(graph[len(TRIAL_GRAPH_NS):])
+        if isinstance(key, int):
+            return key
+    return graph
+
+
+_FINGERPRINT = (1 << 64) - 1
+
+
+def fingerprint(record_hash: str) -> int:
+    """64 bits of a record hash: a changed record goes unnoticed with a chance of one in 2**64,
+    and a 64-bit number takes a quarter of the memory of the hash's 64 hex digits."""
+    return int.from_bytes(hashlib.blake2b(record_hash.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+class GraphHashes:
+    """The graphs of a store and the record each holds, as a loader that owns the store knows them:
+    graph -> fingerprint of its record hash (None: the graph exists but holds no trial record)."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str | None]] = ()) -> None:
+        self._map: dict[int | str, int | None] = {}
+        for graph, record_hash in pairs:
+            self._map.setdefault(graph_key(graph), None if record_hash is None else fingerprint(record_hash))
+
+    def __len__(self) -> int:
+        return len(self._map)
+
+    def __contains__(self, graph: str) -> bool:
+        return graph_key(graph) in self._map
+
+    def get(self, graph: str) -> int | None:
+        """The fingerprint of the record in ``graph``; None if it holds none or does not exist."""
+        return self._map.get(graph_key(graph))
+
+    def set(self, graph: str, record_hash: str) -> None:
+        self._map[graph_key(graph)] = fingerprint(record_hash)
+
+
 #: The linker of a worker process, set once by :func:`_init_worker`.
 _WORKER_LINKER: Linker | None = None
 #: The entity statements a worker process has already sent in this load.
@@ -250,7 +304,10 @@ class Loader:
         self.loaded_at = load_time()
         self.summary = LoadSummary()
         self._writer: _Writer | None = None
-        self._seen: dict[str, tuple[str, str]] = {}
+        #: every record accepted in this load: NCT id key -> its fingerprint, plus the index of
+        #: its file (in :attr:`_files`) shifted 64 bits up: one number per record
+        self._seen: dict[int | str, int] = {}
+        self._files: dict[str, int] = {}  #: file (an archive, not its member) -> index
         self._pending: list[Mapped] = []
         self._pending_quads = 0
         self._batch_quads = min(FIRST_BATCH_QUADS, BATCH_QUADS)
@@ -368,16 +425,17 @@ class Loader:
                 continue
             for warning in item.warnings:
                 self._warn(f"{item.source}: {item.nct_id}: {warning}")
-            previous = self._seen.get(item.nct_id)
+            key, print_ = id_key(item.nct_id), fingerprint(item.record_hash)
+            previous = self._seen.get(key)
             if previous is not None:
-                if previous[1] == item.record_hash:  # the same record twice: nothing to do
+                if previous & _FINGERPRINT == print_:  # the same record twice: nothing to do
                     with self.summary.lock:
                         self.summary.studies += 1
                         self.summary.unchanged += 1
                     continue
                 self._warn(
                     f"{item.source}: {item.nct_id}: a different record with this NCT id is also in "
-                    f"{previous[0]} in this load; the later one is kept"
+                    f"{self._file_name(previous >> 64)} in this load; the later one is kept"
                 )
                 kept = [m for m in self._pending if m.nct_id != item.nct_id]
                 if len(kept) == len(self._pending) and self._writer is not None:
@@ -386,12 +444,16 @@ class Loader:
                     if earlier.nct_id == item.nct_id:  # does not send a statement twice)
                         item.shared_nquads = earlier.shared_nquads + item.shared_nquads
                 self._pending = kept
-            self._seen[item.nct_id] = (item.source, item.record_hash)
+            file = self._files.setdefault(item.source.split("!", 1)[0], len(self._files))
+            self._seen[key] = file << 64 | print_
             self._pending.append(item)
             self._pending_quads += item.quads
             if self._pending_quads >= self._batch_quads:
                 self._flush()
         self._progress.update(self._current_offset, self.summary.studies + len(self._pending), self.summary.quads)
+
+    def _file_name(self, index: int) -> str:
+        return next(name for name, i in self._files.items() if i == index)
 
     def _flush(self) -> None:
         """Hand the pending records to the writer (which waits while the previous batch is written)."""
@@ -451,7 +513,7 @@ class _Writer:
         self._embedded = isinstance(store, EmbeddedStore)
         #: an embedded store is this process's alone while it loads: what its graphs held is read
         #: once, and kept up to date with what is written (a remote store is asked per batch)
-        self._known: dict[str, str | None] | None = store.graph_hashes() if self._embedded else None
+        self._known: GraphHashes | None = GraphHashes(store.graph_hashes()) if self._embedded else None
         count = WRITERS if embedded and bulk else 1
         self._queue: queue.Queue[list[Mapped] | None] = queue.Queue(maxsize=1)
         self._threads = [threading.Thread(target=self._run, args=(slot,), name=f"trialgraph-writer-{slot}", daemon=True)
@@ -498,14 +560,14 @@ class _Writer:
             stored = {m.graph: h for m in batch if (h := known.get(m.graph)) is not None}
             present = {m.graph for m in batch if m.graph in known}
         else:
-            stored = self.store.record_hashes([m.graph for m in batch])
+            stored = {g: fingerprint(h) for g, h in self.store.record_hashes([m.graph for m in batch]).items()}
             present = {m.graph for m in batch if m.graph not in stored and self.store.has_graph(m.graph)}
         writes = []
         shared: list[str] = []
         new = changed = unchanged = quads = 0
         for m in batch:
             old = stored.get(m.graph)
-            if old == m.record_hash:
+            if old == fingerprint(m.record_hash):
                 unchanged += 1
                 continue
             exists = old is not None or m.graph in present
@@ -523,7 +585,8 @@ class _Writer:
         else:
             self.store.write_graphs(writes, bulk=self.bulk)
         if self._known is not None:
-            self._known.update((m.graph, m.record_hash) for m in batch)
+            for m in batch:
+                self._known.set(m.graph, m.record_hash)
         with self.summary.lock:
             self.summary.studies += len(batch)
             self.summary.new += new

@@ -354,16 +354,20 @@ class EmbeddedStore:
         )
         return {row["g"].value: row["h"].value for row in result}  # type: ignore[union-attr]
 
-    def graph_hashes(self) -> dict[str, str | None]:
+    def graph_hashes(self) -> Iterator[tuple[str, str | None]]:
         """Every named graph, with the content hash of the trial record it holds (None if none).
 
-        One pass over the store: a loader that holds the store asks this once rather than asking
-        about each batch's graphs, which costs more and more as the bulk loader's files pile up.
+        One pass over the store, streamed: a loader that holds the store reads this once rather
+        than asking about each batch's graphs, which costs more and more as the bulk loader's
+        files pile up. A graph with a record hash comes first with its hash; every named graph
+        then comes with None (so a reader keeps the first value it sees for a graph).
         """
-        found: dict[str, str | None] = dict.fromkeys(self.named_graphs())
         result = self._store.query(f"SELECT ?g ?h WHERE {{ GRAPH ?g {{ ?g <{TG.recordHash}> ?h }} }}")
-        found.update((row["g"].value, row["h"].value) for row in result)  # type: ignore[union-attr]
-        return found
+        for row in result:  # type: ignore[union-attr]
+            yield row["g"].value, row["h"].value
+        for graph in self._store.named_graphs():
+            if isinstance(graph, ox.NamedNode):
+                yield graph.value, None
 
 
 def _replace_update(writes: Sequence[GraphWrite]) -> str:

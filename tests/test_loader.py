@@ -363,3 +363,61 @@ def test_a_trial_graph_loaded_from_rdf_is_replaced_by_its_record(store: Embedded
     assert (summary.new, summary.changed, summary.unchanged) == (0, 1, 0)
     assert not ask(store, "ASK { GRAPH ?g { <urn:x:stray> ?p ?o } }")
     assert ask(store, f"ASK {{ GRAPH <{graph}> {{ <{graph}> tg:recordHash ?h }} }}")
+
+
+def test_record_keys_are_small_numbers_for_nct_ids() -> None:
+    from graph.loader import graph_key, id_key
+
+    assert id_key("NCT00000102") == 102 and id_key("NCT12345678") == 12345678
+    assert id_key("NCT123") == "NCT123" and id_key("nct00000102") == "nct00000102"
+    assert graph_key(iris.trial_graph("NCT00000102")) == 102
+    assert graph_key(ENTITIES_GRAPH) == ENTITIES_GRAPH
+    assert graph_key(TRIAL_GRAPH_NS + "other") == TRIAL_GRAPH_NS + "other"
+
+
+def test_graph_hashes_keep_a_graphs_hash_and_know_graphs_without_one() -> None:
+    from graph.loader import GraphHashes, fingerprint
+
+    trial = iris.trial_graph("NCT00000102")
+    known = GraphHashes([(trial, "ab" * 32), (trial, None), (ENTITIES_GRAPH, None)])
+    assert known.get(trial) == fingerprint("ab" * 32) != fingerprint("ac" * 32)
+    assert ENTITIES_GRAPH in known and known.get(ENTITIES_GRAPH) is None
+    assert iris.trial_graph("NCT00000103") not in known and len(known) == 2
+    known.set(iris.trial_graph("NCT00000103"), "cd" * 32)
+    assert known.get(iris.trial_graph("NCT00000103")) == fingerprint("cd" * 32)
+
+
+def test_what_a_refresh_remembers_per_trial_stays_small() -> None:
+    """A load remembers each record it saw and each graph of the store; for the whole registry
+    (560k trials) graph IRIs and hex hashes as strings took about 600 bytes per trial."""
+    import hashlib
+    import tracemalloc
+
+    from graph.loader import GraphHashes
+
+    n = 50_000
+    # made while traced, as the store's answers are
+    pairs = ((iris.trial_graph(f"NCT{i:08d}"), hashlib.sha256(str(i).encode()).hexdigest()) for i in range(n))
+    tracemalloc.start()
+    try:
+        known = GraphHashes(pairs)
+        size = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert len(known) == n
+    assert size / n < 130, f"{size / n:.0f} bytes per graph"
+
+
+def test_a_record_repeated_in_an_archive_names_the_archive(store: EmbeddedStore, tmp_path: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "bulk.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("a/NCT90000001.json", json.dumps(minimal_study("NCT90000001")))
+        archive.writestr("b/NCT90000001.json", json.dumps(
+            minimal_study("NCT90000001", protocolSection__statusModule__overallStatus="COMPLETED")))
+    summary, err = run_load(store, path)
+    assert summary.warnings == 1 and summary.new == 1
+    assert f"a different record with this NCT id is also in {path} in this load; the later one is kept" in err
+    statuses = {r["s"].value for r in store.query("SELECT ?s WHERE { ?t tg:overallStatus ?s }")}
+    assert statuses == {"https://w3id.org/trialgraph/code/status-COMPLETED"}
