@@ -60,6 +60,7 @@ class Mapped:
     nquads: str  #: the record's own graph, provenance included
     shared_nquads: str  #: what it says about shared entities (added to the entities graph)
     record_hash: str
+    fingerprint: int  #: 64 bits of the record hash, what a load remembers of it (:func:`fingerprint`)
     quads: int
     warnings: list[str]
     source: str
@@ -130,6 +131,7 @@ def map_trial(trial: Trial, loaded_at: str, linker: Linker | None = None) -> Map
         nquads=text,
         shared_nquads=shared_text,
         record_hash=digest,
+        fingerprint=fingerprint(digest),
         quads=len(content) + len(provenance),
         warnings=trial.warnings,
         source=trial.source,
@@ -216,8 +218,9 @@ class GraphHashes:
         """The fingerprint of the record in ``graph``; None if it holds none or does not exist."""
         return self._map.get(graph_key(graph))
 
-    def set(self, graph: str, record_hash: str) -> None:
-        self._map[graph_key(graph)] = fingerprint(record_hash)
+    def set(self, graph: str, value: int) -> None:
+        """``graph`` now holds the record with this fingerprint."""
+        self._map[graph_key(graph)] = value
 
 
 #: The linker of a worker process, set once by :func:`_init_worker`.
@@ -425,10 +428,10 @@ class Loader:
                 continue
             for warning in item.warnings:
                 self._warn(f"{item.source}: {item.nct_id}: {warning}")
-            key, print_ = id_key(item.nct_id), fingerprint(item.record_hash)
+            key = id_key(item.nct_id)
             previous = self._seen.get(key)
             if previous is not None:
-                if previous & _FINGERPRINT == print_:  # the same record twice: nothing to do
+                if previous & _FINGERPRINT == item.fingerprint:  # the same record twice: nothing to do
                     with self.summary.lock:
                         self.summary.studies += 1
                         self.summary.unchanged += 1
@@ -445,7 +448,7 @@ class Loader:
                         item.shared_nquads = earlier.shared_nquads + item.shared_nquads
                 self._pending = kept
             file = self._files.setdefault(item.source.split("!", 1)[0], len(self._files))
-            self._seen[key] = file << 64 | print_
+            self._seen[key] = file << 64 | item.fingerprint
             self._pending.append(item)
             self._pending_quads += item.quads
             if self._pending_quads >= self._batch_quads:
@@ -567,7 +570,7 @@ class _Writer:
         new = changed = unchanged = quads = 0
         for m in batch:
             old = stored.get(m.graph)
-            if old == fingerprint(m.record_hash):
+            if old == m.fingerprint:
                 unchanged += 1
                 continue
             exists = old is not None or m.graph in present
@@ -586,7 +589,7 @@ class _Writer:
             self.store.write_graphs(writes, bulk=self.bulk)
         if self._known is not None:
             for m in batch:
-                self._known.set(m.graph, m.record_hash)
+                self._known.set(m.graph, m.fingerprint)
         with self.summary.lock:
             self.summary.studies += len(batch)
             self.summary.new += new

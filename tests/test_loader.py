@@ -383,7 +383,7 @@ def test_graph_hashes_keep_a_graphs_hash_and_know_graphs_without_one() -> None:
     assert known.get(trial) == fingerprint("ab" * 32) != fingerprint("ac" * 32)
     assert ENTITIES_GRAPH in known and known.get(ENTITIES_GRAPH) is None
     assert iris.trial_graph("NCT00000103") not in known and len(known) == 2
-    known.set(iris.trial_graph("NCT00000103"), "cd" * 32)
+    known.set(iris.trial_graph("NCT00000103"), fingerprint("cd" * 32))
     assert known.get(iris.trial_graph("NCT00000103")) == fingerprint("cd" * 32)
 
 
