@@ -23,9 +23,27 @@ import resource
 import subprocess
 import sys
 import time
+from typing import NamedTuple
 
 INTERVAL = 0.2  #: seconds between samples
 TICKS = os.sysconf("SC_CLK_TCK")  #: clock ticks per second, the unit of /proc/PID/stat times
+
+
+class Measure(NamedTuple):
+    """The figures of one ``@@measure`` line."""
+
+    wall_s: float
+    main_peak_kb: int
+    cpu_s: float
+    returncode: int
+    tree_peak_kb: int
+
+
+def read_measure(text: str) -> Measure:
+    """The figures of the last ``@@measure`` line in a command's output."""
+    line = [ln for ln in text.splitlines() if ln.startswith("@@measure ")][-1]
+    wall, main_kb, cpu, returncode, tree_kb = line.split()[1:]
+    return Measure(float(wall), int(main_kb), float(cpu), int(returncode), int(tree_kb))
 
 
 def descendants(root: int) -> list[int]:

@@ -43,6 +43,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from measure import read_measure  # bench/measure.py, beside this script
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 REGISTRY_SIZE = 560_000  #: studies in ClinicalTrials.gov, for the extrapolation
@@ -67,12 +69,11 @@ def _measured(argv: list[str], *, env: dict | None = None) -> tuple[Step, str]:
     """Run ``argv`` under ``bench/measure.py``: wall time, CPU time, and peak memory of the command
     with every process it starts (a load's worker processes included)."""
     text = run([sys.executable, str(ROOT / "bench" / "measure.py"), *argv], env=env)
-    line = [ln for ln in text.splitlines() if ln.startswith("@@measure")][-1]
-    _, wall, main_kb, cpu, _, tree_kb = line.split()
+    m = read_measure(text)
     # sampled, the tree's peak can miss a short one the kernel saw in the largest process
-    peak_kb = max(int(tree_kb), int(main_kb))
-    return Step(float(wall), peak_kb / 1024, {"cpu_seconds": round(float(cpu), 1),
-                                              "largest_process_peak_mb": round(int(main_kb) / 1024, 1)}), text
+    peak_kb = max(m.tree_peak_kb, m.main_peak_kb)
+    return Step(m.wall_s, peak_kb / 1024, {"cpu_seconds": round(m.cpu_s, 1),
+                                           "largest_process_peak_mb": round(m.main_peak_kb / 1024, 1)}), text
 
 
 def generate(n: int, out: Path, seed: int) -> Path:

@@ -7,6 +7,7 @@ must still include them.
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -39,8 +40,11 @@ def test_worker_memory_and_cpu_are_counted(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     workers_cpu = float(done.stdout.split("workers cpu ")[1])
-    _, _, largest_kb, cpu, returncode, tree_kb = done.stderr.strip().splitlines()[-1].split()
-    assert returncode == "0"
-    assert int(largest_kb) < 100_000  # the command itself holds little
-    assert int(tree_kb) > 2 * 150_000  # both workers' blocks are in the peak
-    assert float(cpu) >= 0.9 * workers_cpu  # the workers' CPU is in the total
+    spec = importlib.util.spec_from_file_location("bench_measure", ROOT / "bench" / "measure.py")
+    measure = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(measure)
+    m = measure.read_measure(done.stderr)
+    assert m.returncode == 0
+    assert m.main_peak_kb < 100_000  # the command itself holds little
+    assert m.tree_peak_kb > 2 * 150_000  # both workers' blocks are in the peak
+    assert m.cpu_s >= 0.9 * workers_cpu  # the workers' CPU is in the total

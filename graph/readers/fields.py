@@ -149,10 +149,11 @@ class Fields:
     def texts(self, key: str) -> list[str]:
         out = []
         for i, value in enumerate(self._list(key)):
-            name = f"{self._name(key)}[{i}]"
+            def name(i: int = i) -> str:  # built only for an error
+                return f"{self._name(key)}[{i}]"
             if not isinstance(value, str):
-                raise InputError(f"found {kind_of(value)} {_show(value)}", field=name, expected="a string")
-            checked = _checked_text(value, lambda: name)
+                raise InputError(f"found {kind_of(value)} {_show(value)}", field=name(), expected="a string")
+            checked = _checked_text(value, name)
             if checked:
                 out.append(checked)
         return out
