@@ -7,7 +7,9 @@ whatever order it was loaded in.
 
 Each graph is read as canonical N-Triples and sorted; the union is merged from sorted runs kept
 in temporary files, so memory is bounded by a run, not by the size of the store. pyoxigraph's
-streaming writers then give the other syntaxes, with our prefixes.
+streaming writers then give the other syntaxes, with our prefixes. An on-disk store's graphs are
+read by two threads a few graphs ahead of the writer: the store decodes its terms outside
+Python's lock, and reading is most of an export's work.
 
 ``--trial`` exports those trials' graphs and what the shared entities graph says about the
 sponsors, sites, people, conditions and drugs they name.
@@ -18,8 +20,11 @@ from __future__ import annotations
 import heapq
 import io
 import tempfile
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
-from typing import IO, Iterable, Iterator, Sequence
+from itertools import chain, islice
+from typing import IO, Callable, Iterable, Iterator, Sequence, TypeVar
 
 import pyoxigraph as ox
 
@@ -40,6 +45,11 @@ EXTENSIONS = {
 }
 #: Lines sorted in memory at once before they go to a temporary run file.
 RUN_LINES = 1_000_000
+#: Threads reading graphs from an embedded store at once, and graphs each may read ahead.
+READERS = 2
+READ_AHEAD = 8
+
+T = TypeVar("T")
 
 
 def graphs_for_trials(store: Store, nct_ids: Sequence[str]) -> list[str]:
@@ -53,17 +63,54 @@ def graphs_for_trials(store: Store, nct_ids: Sequence[str]) -> list[str]:
     return graphs
 
 
-def _lines(store: Store, graph: str | None) -> list[str]:
-    """A graph's statements as N-Triples lines (``None``: the default graph)."""
+def _statements(store: Store, graph: str | None) -> list[str]:
+    """A graph's statements in N-Triples, each without its closing `` .`` (``None``: the default graph)."""
     dump = getattr(store, "dump_ntriples", None)
     if dump is not None:
-        # split at "\n" only: str.splitlines() also splits at U+2028, U+0085 ... which N-Triples
-        # keeps raw inside literals
-        return dump(graph).decode("utf-8").split("\n")[:-1]
-    return [f"{q.triple} ." for q in store.quads("" if graph is None else graph)]
+        text = dump(graph).decode("utf-8")
+        # canonical N-Triples: every line ends " .\n", and a line feed inside a literal is escaped
+        # (split at that only: str.splitlines() also splits at U+2028, U+0085 ..., kept raw)
+        return text[:-3].split(" .\n") if text else []
+    return [str(q.triple) for q in store.quads("" if graph is None else graph)]
 
 
-def _entity_lines(store: Store, graphs: Sequence[str]) -> list[str]:
+def _block(statements: Iterable[str], graph: str | None) -> str:
+    """Statements, sorted and each once, as N-Quads lines in ``graph`` (N-Triples if ``None``)."""
+    end = f" <{graph}> .\n" if graph else " .\n"
+    ordered = sorted(set(statements))
+    return end.join(ordered) + end if ordered else ""
+
+
+def _graph_block(store: Store, graph: str | None) -> str:
+    return _block(_statements(store, graph), graph)
+
+
+def _read_ahead(store: Store, read: Callable[[Store, str | None], T], graphs: Iterable[str | None]) -> Iterator[T]:
+    """``read(store, graph)`` of each graph, in the order of ``graphs``.
+
+    On a store that dumps graphs itself (an embedded one), :data:`READERS` threads read up to
+    :data:`READ_AHEAD` graphs each ahead of the consumer, so memory holds a few graphs at most.
+    Other stores are read one graph at a time.
+    """
+    if getattr(store, "dump_ntriples", None) is None or READERS < 2:
+        for graph in graphs:
+            yield read(store, graph)
+        return
+    pending: deque[Future[T]] = deque()
+    with ThreadPoolExecutor(READERS, thread_name_prefix="trialgraph-export") as pool:
+        try:
+            for graph in graphs:
+                pending.append(pool.submit(read, store, graph))
+                if len(pending) >= READERS * READ_AHEAD:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:  # the consumer stopped early or a read failed: read nothing more
+            for future in pending:
+                future.cancel()
+
+
+def _entity_statements(store: Store, graphs: Sequence[str]) -> list[str]:
     """What the entities graph says about the IRIs the given graphs name (and what those name)."""
     entities = ox.NamedNode(ENTITIES_GRAPH)
     seen: set[ox.NamedNode] = set()
@@ -76,19 +123,20 @@ def _entity_lines(store: Store, graphs: Sequence[str]) -> list[str]:
             seen.add(node)
             for q in store.quads_of_subject(node):
                 if q.graph_name == entities:
-                    out.append(f"{q.triple} .")
+                    out.append(str(q.triple))
                     if isinstance(q.object, ox.NamedNode):
                         following.add(q.object)
         frontier = following
     return out
 
 
-def _sorted_runs(lines: Iterable[str], stack: ExitStack) -> Iterator[str]:
-    """The lines sorted and without repeats, sorting at most :data:`RUN_LINES` in memory."""
+def _sorted_runs(parts: Iterable[list[str]], stack: ExitStack) -> Iterator[str]:
+    """The statements of all parts sorted and without repeats, sorting at most :data:`RUN_LINES`
+    in memory at once (the rest wait in temporary files)."""
     runs: list[IO[str]] = []
     chunk: list[str] = []
-    for line in lines:
-        chunk.append(line)
+    for part in parts:
+        chunk.extend(part)
         if len(chunk) >= RUN_LINES:
             runs.append(_spill(sorted(set(chunk)), stack))
             chunk = []
@@ -97,24 +145,26 @@ def _sorted_runs(lines: Iterable[str], stack: ExitStack) -> Iterator[str]:
         return
     runs.append(_spill(sorted(set(chunk)), stack))
     previous = None
-    for line in heapq.merge(*((ln.rstrip("\n") for ln in run) for run in runs)):
+    for line in heapq.merge(*((ln[:-1] for ln in run) for run in runs)):
         if line != previous:
             yield line
             previous = line
 
 
 def _spill(lines: list[str], stack: ExitStack) -> IO[str]:
-    run = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))
-    run.writelines(line + "\n" for line in lines)
+    # the run's own line feeds only: newline="\n" keeps U+2028 and the like inside a line
+    run = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n"))
+    for start in range(0, len(lines), 8192):
+        run.write("\n".join(lines[start:start + 8192]) + "\n")
     run.seek(0)
     return run
 
 
-class _LineStream(io.RawIOBase):
-    """Lines of text as a binary stream, for pyoxigraph's parser."""
+class _TextStream(io.RawIOBase):
+    """Pieces of text as a binary stream, for pyoxigraph's parser."""
 
-    def __init__(self, lines: Iterable[str]) -> None:
-        self._batches = _batches(lines)
+    def __init__(self, pieces: Iterable[str]) -> None:
+        self._pieces = iter(pieces)
         self._buffer = b""
         self._offset = 0
 
@@ -122,42 +172,40 @@ class _LineStream(io.RawIOBase):
         return True
 
     def readinto(self, target: bytearray) -> int:  # type: ignore[override]
-        if self._offset >= len(self._buffer):
-            batch = next(self._batches, None)
-            if batch is None:
+        while self._offset >= len(self._buffer):
+            piece = next(self._pieces, None)
+            if piece is None:
                 return 0
-            self._buffer, self._offset = batch.encode("utf-8"), 0
+            self._buffer, self._offset = piece.encode("utf-8"), 0
         n = min(len(target), len(self._buffer) - self._offset)
         target[:n] = self._buffer[self._offset:self._offset + n]
         self._offset += n
         return n
 
 
-def _dataset_lines(store: Store, graphs: Sequence[str] | None, extra: list[str]) -> Iterator[str]:
-    """N-Quads lines: the default graph, then each named graph in order, each sorted."""
+def _dataset_text(store: Store, graphs: Sequence[str] | None, extra: list[str]) -> Iterator[str]:
+    """N-Quads, a graph at a time: the default graph, then each named graph in order, each sorted.
+
+    ``extra`` is what the entities graph says about the exported trials: it stands for that graph
+    unless the graph was asked for whole.
+    """
     if graphs is None:
-        yield from sorted(set(_lines(store, None)))
-        named = store.named_graphs()
+        named, partial = [None, *store.named_graphs()], {}
     else:
-        named = list(graphs) + ([ENTITIES_GRAPH] if extra else [])
-    for graph in sorted(named):
-        term = f" <{graph}> ."
-        lines = extra if graph == ENTITIES_GRAPH and graphs is not None else _lines(store, graph)
-        for line in sorted(set(lines)):
-            yield line[:-2] + term
+        partial = {ENTITIES_GRAPH: extra} if extra and ENTITIES_GRAPH not in graphs else {}
+        named = sorted(set(graphs) | set(partial))
+    read = _read_ahead(store, _graph_block, [g for g in named if g not in partial])
+    for graph in named:
+        yield _block(partial[graph], graph) if graph in partial else next(read)
 
 
-def _union_lines(store: Store, graphs: Sequence[str] | None, extra: list[str]) -> Iterator[str]:
-    named = store.named_graphs() if graphs is None else list(graphs)
-    sources: list[str | None] = [None, *named] if graphs is None else named
-
-    def every_line() -> Iterator[str]:
-        for graph in sources:
-            yield from _lines(store, graph)
-        yield from extra
-
+def _union_text(store: Store, graphs: Sequence[str] | None, extra: list[str]) -> Iterator[str]:
+    """N-Triples of the union of the graphs (all of them if ``None``), sorted, each triple once."""
+    sources: list[str | None] = [None, *store.named_graphs()] if graphs is None else list(graphs)
     with ExitStack() as stack:
-        yield from _sorted_runs(every_line(), stack)
+        lines = _sorted_runs(chain(_read_ahead(store, _statements, sources), [extra]), stack)
+        for batch in iter(lambda: list(islice(lines, 8192)), []):
+            yield " .\n".join(batch) + " .\n"
 
 
 def export(
@@ -175,32 +223,21 @@ def export(
     extra: list[str] = []
     if trials:
         graphs = graphs_for_trials(store, trials)
-        extra = _entity_lines(store, graphs)
+        extra = _entity_statements(store, graphs)
     if graph:
         if not store.has_graph(graph):
             raise GraphError(f"{graph}: no such named graph in the store — 'trialgraph stats' lists them")
         graphs = (graphs or []) + [graph]
     if fmt in _DATASET_FORMATS:
-        lines: Iterator[str] = _dataset_lines(store, graphs, extra)
+        text = _dataset_text(store, graphs, extra)
         source_format = ox.RdfFormat.N_QUADS
     else:
-        lines = _union_lines(store, graphs, extra)
+        text = _union_text(store, graphs, extra)
         source_format = ox.RdfFormat.N_TRIPLES
     if fmt in ("nquads", "ntriples"):  # already in their own syntax
-        for batch in _batches(lines):
-            output.write(batch.encode("utf-8"))
+        for piece in text:
+            output.write(piece.encode("utf-8"))
         return
     prefixes = PREFIXES if fmt in {"turtle", "trig", "rdfxml"} else None
-    parsed = ox.parse(_LineStream(lines), format=source_format)
+    parsed = ox.parse(_TextStream(text), format=source_format)
     ox.serialize(parsed, output, format=FORMATS[fmt], prefixes=prefixes)
-
-
-def _batches(lines: Iterable[str], size: int = 8192) -> Iterator[str]:
-    batch: list[str] = []
-    for line in lines:
-        batch.append(line)
-        if len(batch) >= size:
-            yield "\n".join(batch) + "\n"
-            batch = []
-    if batch:
-        yield "\n".join(batch) + "\n"

@@ -7,6 +7,7 @@ import json
 import random
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 import rdflib
 from rdflib.compare import isomorphic
@@ -123,4 +124,99 @@ def test_real_records_round_trip_through_turtle_and_trig(tmp_path: Path) -> None
     assert isomorphic(graph, union_graph(handle))
     trig = dataset(exported(handle, "trig"), "trig")
     assert quads_of(trig) == quads_of(dataset(exported(handle, "nquads"), "nquads"))
+    handle.close()
+
+
+@pytest.mark.parametrize("fmt", ["nquads", "trig", "turtle"])
+def test_export_of_the_entities_graph_holds_all_of_it(loaded: EmbeddedStore, fmt: str) -> None:
+    """``--graph`` of the shared entities graph exports that graph whole (N-Quads gave nothing)."""
+    stored = {(q.subject, q.predicate, q.object) for q in loaded.quads(ENTITIES_GRAPH)}
+    assert len(stored) > 10
+    text = exported(loaded, fmt, graph=ENTITIES_GRAPH)
+    syntax = {"nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG, "turtle": ox.RdfFormat.TURTLE}[fmt]
+    got = {(q.subject, q.predicate, q.object) for q in ox.parse(text, format=syntax)}
+    assert got == stored
+
+
+def test_a_trial_with_the_whole_entities_graph_has_each_statement_once(loaded: EmbeddedStore) -> None:
+    text = exported(loaded, "nquads", trials=["NCT90000002"], graph=ENTITIES_GRAPH).decode("utf-8")
+    lines = text.splitlines()
+    assert len(lines) == len(set(lines))
+    entities = [line for line in lines if line.endswith(f"<{ENTITIES_GRAPH}> .")]
+    assert len(entities) == len(list(loaded.quads(ENTITIES_GRAPH)))
+
+
+@pytest.mark.parametrize("fmt", ["nquads", "turtle", "trig"])
+def test_graphs_read_in_threads_give_the_same_bytes(loaded: EmbeddedStore, fmt: str,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from graph import export as export_module
+
+    readers: set[str] = set()
+    dump = loaded.dump_ntriples
+
+    def dump_and_note(graph: str | None) -> bytes:  # the store's own dump, noting which thread asked
+        readers.add(threading.current_thread().name)
+        return dump(graph)
+
+    monkeypatch.setattr(loaded, "dump_ntriples", dump_and_note)
+    threaded = exported(loaded, fmt)
+    assert readers and all(name.startswith("trialgraph-export") for name in readers)
+    readers.clear()
+    monkeypatch.setattr(export_module, "READERS", 1)
+    assert exported(loaded, fmt) == threaded
+    assert readers == {threading.current_thread().name}
+
+
+def test_graphs_are_read_only_a_few_ahead_and_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from graph import export as export_module
+
+    handle = open_store(tmp_path / "many")
+    studies = [minimal_study(f"NCT91{i:06d}") for i in range(60)]
+    Loader(handle, err=io.StringIO(), progress=False).load([write_jsonl(tmp_path / "many.jsonl", studies)])
+    monkeypatch.setattr(export_module, "READ_AHEAD", 3)
+    asked: list[str | None] = []
+    dump = handle.dump_ntriples
+
+    def dump_and_count(graph: str | None) -> bytes:
+        asked.append(graph)
+        return dump(graph)
+
+    monkeypatch.setattr(handle, "dump_ntriples", dump_and_count)
+    graphs = handle.named_graphs()
+    assert len(graphs) > 60
+    read = export_module._read_ahead(handle, export_module._statements, graphs)
+    first = next(read)
+    assert first == export_module._statements(handle, graphs[0])
+    assert len(asked) <= export_module.READERS * 3 + 1  # not the whole store before the first graph
+    rest = list(read)
+    assert [first, *rest] == [export_module._statements(handle, g) for g in graphs]
+    with pytest.raises(ValueError):  # a graph that cannot be read stops the export with its error
+        list(export_module._read_ahead(handle, export_module._statements, [graphs[0], "not an IRI"]))
+    handle.close()
+
+
+@pytest.mark.parametrize("fmt", ["ntriples", "turtle"])
+def test_a_union_sorted_in_runs_on_disk_is_the_one_sorted_in_memory(tmp_path: Path, fmt: str,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from graph import export as export_module
+
+    handle = open_store(tmp_path / "runs")
+    studies = [minimal_study(f"NCT92{i:06d}") for i in range(6)]
+    studies[2]["protocolSection"]["descriptionModule"]["briefSummary"] = "line\u2028separator \u0085 next\rreturn"
+    Loader(handle, err=io.StringIO(), progress=False).load([write_jsonl(tmp_path / "runs.jsonl", studies)])
+    in_memory = exported(handle, fmt)
+    monkeypatch.setattr(export_module, "RUN_LINES", 7)
+    spilled: list[int] = []
+    spill = export_module._spill
+
+    def counted(lines: list[str], stack: object) -> object:
+        spilled.append(len(lines))
+        return spill(lines, stack)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(export_module, "_spill", counted)
+    assert exported(handle, fmt) == in_memory
+    assert len(spilled) >= 5  # several runs merged
+    assert "\u2028" in in_memory.decode("utf-8")
     handle.close()
