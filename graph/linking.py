@@ -46,6 +46,21 @@ def singular(token: str) -> str:
     return token
 
 
+class _Singulars(dict):
+    """:func:`singular` of each word ending in "s", remembered (free text repeats its words)."""
+
+    limit = 200_000  #: words remembered at most; past that the memory starts again
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= self.limit:
+            self.clear()
+        value = self[word] = singular(word)
+        return value
+
+
+_SINGULARS = _Singulars()
+
+
 class _FoldTable(dict):
     """``str.translate`` table folding each character to one character (or a space): accents
     dropped, trademark signs removed, case folded — so spans in the folded text are the spans in
@@ -161,27 +176,23 @@ class PhraseIndex:
     def find(self, text: str) -> list[_Match]:
         """Non-overlapping occurrences, longest first, left to right."""
         folded = text.lower() if text.isascii() else text.translate(_FOLD_TABLE)
-        tokens = [singular(w) if w[-1] == "s" else w for w in _TOKEN.findall(folded)]
+        tokens = [_SINGULARS[w] if w[-1] == "s" else w for w in _TOKEN.findall(folded)]
         starts = self._starts
         out: list[_Match] = []
         spans: list[tuple[int, int]] | None = None  # computed only when something matches
-        i = 0
-        while i < len(tokens):
-            longest = starts.get(tokens[i])
-            if longest is None:
-                i += 1
+        free = 0  # the first token not inside an earlier match
+        for i in [k for k, token in enumerate(tokens) if token in starts]:  # words that begin a phrase
+            if i < free:
                 continue
-            for n in range(min(longest, len(tokens) - i), 0, -1):
+            for n in range(min(starts[tokens[i]], len(tokens) - i), 0, -1):
                 values = self._phrases.get(tuple(tokens[i : i + n]))
                 if values:
                     if spans is None:
                         spans = [m.span() for m in _TOKEN.finditer(folded)]
                     start, end = spans[i][0], spans[i + n - 1][1]
                     out.append(_Match(i, i + n, text[start:end], values, end))
-                    i += n
+                    free = i + n
                     break
-            else:
-                i += 1
         return out
 
 
