@@ -84,6 +84,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime (fields 14, 15 of stat)
 
 
+def sample_cpu(cpu: dict[int, float], pids: list[int]) -> None:
+    """Record each process's CPU time so far. A process that has just ended reads as 0 (its
+    ``/proc`` entry is gone): the last value seen is kept, as CPU time only grows."""
+    for pid in pids:
+        cpu[pid] = max(cpu.get(pid, 0.0), cpu_seconds(pid))
+
+
 def main(argv: list[str]) -> int:
     started = time.monotonic()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -92,7 +99,7 @@ def main(argv: list[str]) -> int:
     while True:
         tree = descendants(proc.pid)
         tree_peak = max(tree_peak, sum(memory_kb(pid) for pid in tree))
-        cpu.update((pid, cpu_seconds(pid)) for pid in tree)
+        sample_cpu(cpu, tree)
         try:
             out, err = proc.communicate(timeout=INTERVAL)
             break

@@ -19,13 +19,15 @@ import sys
 import threading
 import time
 from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence, TextIO
 
 from graph import iris
-from graph.errors import InputError
+from graph.errors import GraphError, InputError
 from graph.progress import Progress
 from graph import linking
 from graph.linking import Linker
@@ -409,17 +411,32 @@ class Loader:
                 self._accept(map_raw(raw, self.loaded_at, self.strict, self.linker))
             return
         task = partial(_map_chunk, loaded_at=self.loaded_at, strict=self.strict)
-        context = multiprocessing.get_context("forkserver")
-        with context.Pool(self.workers, initializer=_init_worker, initargs=(self.linker,)) as pool:
-            in_flight: deque = deque()
+        # concurrent.futures rather than multiprocessing.Pool: Pool's worker-keeping thread wakes
+        # whenever results wait to be read, and spins while big results stream in (~5% of a core
+        # here); and a worker that dies makes a Pool wait forever, where an executor raises.
+        pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"),
+                                   initializer=_init_worker, initargs=(self.linker,))
+        in_flight: deque[Future[list[list[Mapped | InputError]]]] = deque()
+        try:
             for chunk in _chunks(raws, CHUNK):
-                in_flight.append(pool.apply_async(task, (chunk,)))
+                in_flight.append(pool.submit(task, chunk))
                 while len(in_flight) > self.workers * 3:
-                    for result in in_flight.popleft().get():
+                    for result in in_flight.popleft().result():
                         self._accept(result)
             while in_flight:
-                for result in in_flight.popleft().get():
+                for result in in_flight.popleft().result():
                     self._accept(result)
+        except BrokenProcessPool:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise GraphError(
+                "a worker process stopped while mapping records (killed by the system? short of memory?); "
+                "the trials written so far are whole — run the same load again to finish it (it skips them), "
+                "with fewer --workers if memory is short"
+            ) from None
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
 
     def _accept(self, results: list[Mapped | InputError]) -> None:
         for item in results:

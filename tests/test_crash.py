@@ -34,7 +34,7 @@ import pytest
 
 from graph import vocab
 from graph.store import JOURNAL, EmbeddedStore, open_store
-from graph.vocab import TG
+from graph.vocab import TG, TRIAL_GRAPH_NS
 from tests.conftest import ROOT, synthetic_registry
 
 #: Studies in the synthetic registry (every one about 300 quads, some with a results section).
@@ -258,3 +258,53 @@ def test_the_check_finds_a_half_written_trial(tmp_path: Path) -> None:
         half._store.extend([q for q in quads if q != dropped])  # noqa: SLF001
         with pytest.raises(AssertionError, match="differ from a clean load|without their provenance"):
             check_whole_trials(half, clean)
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (workers are children of the forkserver, a child of the load)."""
+    children: dict[int, list[int]] = defaultdict(list)
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            children[int(stat.rsplit(")", 1)[1].split()[1])].append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def test_a_worker_killed_mid_load_stops_the_load_with_a_message_and_a_rerun_completes(
+        registry: Path, tmp_path: Path) -> None:
+    """The system may kill a worker (out of memory): the load must say so and stop, not wait forever."""
+    store_dir = tmp_path / "worker-killed"
+    watched = Watched(load_command(registry, store_dir, 2))
+    try:
+        deadline = time.monotonic() + 120
+        while watched.studies == 0 and watched.proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert watched.studies > 0, "".join(watched.lines[-20:])
+        # the workers are the grandchildren that use CPU (the forkserver itself waits)
+        workers = [pid for pid in _descendants(watched.proc.pid)
+                   if "forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")]
+        assert len(workers) >= 3, workers  # the forkserver and its two workers
+        os.kill(max(workers), signal.SIGKILL)  # the last one forked: a worker
+        try:
+            code = watched.proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the load went on waiting for a killed worker")
+    finally:
+        watched.kill()
+    text = "".join(watched.lines)
+    assert code == 1, text[-2000:]
+    assert "a worker process stopped while mapping records" in text and "Traceback" not in text, text[-2000:]
+    with open_store(store_dir, create=False) as store:
+        trials_before = len([g for g in store.named_graphs() if g.startswith(TRIAL_GRAPH_NS)])
+    assert trials_before < STUDIES
+    done = subprocess.run(load_command(registry, store_dir, 2), env=env(), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"({STUDIES - trials_before:,} new, 0 changed, {trials_before:,} unchanged)" in done.stderr
