@@ -33,7 +33,7 @@ from graph.store import LOCKFILE, open_store
 from tests.conftest import ROOT, synthetic_registry
 from tests.test_crash import graph_digests
 
-STUDIES = 600
+STUDIES = 1500  #: enough that the load outlasts every command run beside it (600 did not always)
 EPOCH = "1700000000"
 
 
