@@ -48,6 +48,8 @@ RUN_LINES = 1_000_000
 #: Threads reading graphs from an embedded store at once, and graphs each may read ahead.
 READERS = 2
 READ_AHEAD = 8
+#: Lines joined into one piece of output text (and of a run file).
+PIECE_LINES = 8192
 
 T = TypeVar("T")
 
@@ -154,8 +156,8 @@ def _sorted_runs(parts: Iterable[list[str]], stack: ExitStack) -> Iterator[str]:
 def _spill(lines: list[str], stack: ExitStack) -> IO[str]:
     # the run's own line feeds only: newline="\n" keeps U+2028 and the like inside a line
     run = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n"))
-    for start in range(0, len(lines), 8192):
-        run.write("\n".join(lines[start:start + 8192]) + "\n")
+    for start in range(0, len(lines), PIECE_LINES):
+        run.write("\n".join(lines[start:start + PIECE_LINES]) + "\n")
     run.seek(0)
     return run
 
@@ -204,7 +206,7 @@ def _union_text(store: Store, graphs: Sequence[str] | None, extra: list[str]) ->
     sources: list[str | None] = [None, *store.named_graphs()] if graphs is None else list(graphs)
     with ExitStack() as stack:
         lines = _sorted_runs(chain(_read_ahead(store, _statements, sources), [extra]), stack)
-        for batch in iter(lambda: list(islice(lines, 8192)), []):
+        for batch in iter(lambda: list(islice(lines, PIECE_LINES)), []):
             yield " .\n".join(batch) + " .\n"
 
 

@@ -413,7 +413,7 @@ class Loader:
         task = partial(_map_chunk, loaded_at=self.loaded_at, strict=self.strict)
         # concurrent.futures rather than multiprocessing.Pool: Pool's worker-keeping thread wakes
         # whenever results wait to be read, and spins while big results stream in (~5% of a core
-        # here); and a worker that dies makes a Pool wait forever, where an executor raises.
+        # in a 10k load); and a worker that dies makes a Pool wait forever, where an executor raises.
         pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"),
                                    initializer=_init_worker, initargs=(self.linker,))
         in_flight: deque[Future[list[list[Mapped | InputError]]]] = deque()
@@ -427,16 +427,13 @@ class Loader:
                 for result in in_flight.popleft().result():
                     self._accept(result)
         except BrokenProcessPool:
-            pool.shutdown(wait=False, cancel_futures=True)
             raise GraphError(
                 "a worker process stopped while mapping records (killed by the system? short of memory?); "
                 "the trials written so far are whole — run the same load again to finish it (it skips them), "
                 "with fewer --workers if memory is short"
             ) from None
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        pool.shutdown()
+        finally:  # after an error, what waits is dropped; the tasks running finish (a moment)
+            pool.shutdown(cancel_futures=True)
 
     def _accept(self, results: list[Mapped | InputError]) -> None:
         for item in results:

@@ -174,3 +174,19 @@ def synthetic_registry(out: Path, studies: int, seed: int) -> Path:
     path = out / f"studies-{studies}.jsonl"
     assert path.is_file()
     return path
+
+
+def bench_script(name: str) -> Any:
+    """``bench/NAME.py`` as a module (``bench/`` is not a package), loaded once and registered in
+    ``sys.modules`` as ``bench_NAME``."""
+    import importlib.util
+    import sys
+
+    module_name = f"bench_{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, ROOT / "bench" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module

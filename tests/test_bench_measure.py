@@ -7,13 +7,12 @@ must still include them.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, bench_script
 
 WORKERS = """
 import multiprocessing, time
@@ -34,13 +33,6 @@ if __name__ == "__main__":
 """
 
 
-def measure_module():  # bench/ is not a package: load measure.py by path
-    spec = importlib.util.spec_from_file_location("bench_measure", ROOT / "bench" / "measure.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_worker_memory_and_cpu_are_counted(tmp_path: Path) -> None:
     script = tmp_path / "workers.py"
     script.write_text(WORKERS)
@@ -48,7 +40,7 @@ def test_worker_memory_and_cpu_are_counted(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     workers_cpu = float(done.stdout.split("workers cpu ")[1])
-    m = measure_module().read_measure(done.stderr)
+    m = bench_script("measure").read_measure(done.stderr)
     assert m.returncode == 0
     assert m.main_peak_kb < 100_000  # the command itself holds little
     assert m.tree_peak_kb > 2 * 150_000  # both workers' blocks are in the peak
@@ -56,7 +48,7 @@ def test_worker_memory_and_cpu_are_counted(tmp_path: Path) -> None:
 
 
 def test_a_process_that_ends_keeps_the_cpu_it_was_seen_to_use() -> None:
-    measure = measure_module()
+    measure = bench_script("measure")
     ended = subprocess.Popen([sys.executable, "-c", "pass"])
     ended.wait()  # its /proc entry is gone: it reads as 0 CPU now
     cpu = {ended.pid: 4.5}

@@ -35,7 +35,7 @@ import pytest
 from graph import vocab
 from graph.store import JOURNAL, EmbeddedStore, open_store
 from graph.vocab import TG, TRIAL_GRAPH_NS
-from tests.conftest import ROOT, synthetic_registry
+from tests.conftest import ROOT, bench_script, synthetic_registry
 
 #: Studies in the synthetic registry (every one about 300 quads, some with a results section).
 STUDIES = 2000
@@ -260,24 +260,6 @@ def test_the_check_finds_a_half_written_trial(tmp_path: Path) -> None:
             check_whole_trials(half, clean)
 
 
-def _descendants(pid: int) -> list[int]:
-    """Every process below ``pid`` (workers are children of the forkserver, a child of the load)."""
-    children: dict[int, list[int]] = defaultdict(list)
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            children[int(stat.rsplit(")", 1)[1].split()[1])].append(int(entry))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
 def test_a_worker_killed_mid_load_stops_the_load_with_a_message_and_a_rerun_completes(
         registry: Path, tmp_path: Path) -> None:
     """The system may kill a worker (out of memory): the load must say so and stop, not wait forever."""
@@ -289,7 +271,7 @@ def test_a_worker_killed_mid_load_stops_the_load_with_a_message_and_a_rerun_comp
             time.sleep(0.05)
         assert watched.studies > 0, "".join(watched.lines[-20:])
         # the workers are the grandchildren that use CPU (the forkserver itself waits)
-        workers = [pid for pid in _descendants(watched.proc.pid)
+        workers = [pid for pid in bench_script("measure").descendants(watched.proc.pid)
                    if "forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")]
         assert len(workers) >= 3, workers  # the forkserver and its two workers
         os.kill(max(workers), signal.SIGKILL)  # the last one forked: a worker

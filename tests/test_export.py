@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import random
+import threading
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -12,6 +13,7 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
+from graph import export as export_module
 from graph import iris
 from graph.export import EXPORT_FORMATS, EXTENSIONS, export
 from graph.loader import Loader
@@ -149,10 +151,6 @@ def test_a_trial_with_the_whole_entities_graph_has_each_statement_once(loaded: E
 @pytest.mark.parametrize("fmt", ["nquads", "turtle", "trig"])
 def test_graphs_read_in_threads_give_the_same_bytes(loaded: EmbeddedStore, fmt: str,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    import threading
-
-    from graph import export as export_module
-
     readers: set[str] = set()
     dump = loaded.dump_ntriples
 
@@ -170,8 +168,6 @@ def test_graphs_read_in_threads_give_the_same_bytes(loaded: EmbeddedStore, fmt: 
 
 
 def test_graphs_are_read_only_a_few_ahead_and_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from graph import export as export_module
-
     handle = open_store(tmp_path / "many")
     studies = [minimal_study(f"NCT91{i:06d}") for i in range(60)]
     Loader(handle, err=io.StringIO(), progress=False).load([write_jsonl(tmp_path / "many.jsonl", studies)])
@@ -200,8 +196,6 @@ def test_graphs_are_read_only_a_few_ahead_and_in_order(tmp_path: Path, monkeypat
 @pytest.mark.parametrize("fmt", ["ntriples", "turtle"])
 def test_a_union_sorted_in_runs_on_disk_is_the_one_sorted_in_memory(tmp_path: Path, fmt: str,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    from graph import export as export_module
-
     handle = open_store(tmp_path / "runs")
     studies = [minimal_study(f"NCT92{i:06d}") for i in range(6)]
     studies[2]["protocolSection"]["descriptionModule"]["briefSummary"] = "line\u2028separator \u0085 next\rreturn"

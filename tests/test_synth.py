@@ -1,12 +1,11 @@
 """The synthetic registry generator (``bench/synth.py``).
 
 ``bench/`` is not a package: the script is loaded from its path with importlib and registered in
-``sys.modules`` (its parallel writer pickles module functions by name).
+``sys.modules`` (its parallel writer pickles module functions by name): see ``bench_script`` in conftest.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import subprocess
@@ -18,23 +17,12 @@ import pytest
 
 from graph.readers import ctgov_json
 from graph.readers.base import RawRecord
-from tests.conftest import ROOT, shared
+from tests.conftest import ROOT, bench_script, shared
 
 SCRIPT = ROOT / "bench" / "synth.py"
 
 
-def _load():
-    name = "bench_synth"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-synth = _load()
+synth = bench_script("synth")
 BUILTIN_MESH = synth.load_mesh(None)  # the built-in MeSH list: the tests do not depend on shared data
 
 
