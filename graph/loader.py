@@ -35,8 +35,7 @@ from graph.readers import GRAPH_READERS, TRIAL_READERS, detect, rdf
 from graph.readers.base import RawRecord
 from graph.records import Trial
 from graph.store import EmbeddedStore, GraphWrite
-from graph.terms import iri
-from graph.triples import content_hash, record_quads, trial_quads
+from graph.triples import content_hash, record_nquads, trial_nquads
 from graph.vocab import ENTITIES_GRAPH, TRIAL_GRAPH_NS
 
 #: Records per task sent to a worker, and quads per write to the store.
@@ -63,7 +62,8 @@ class Mapped:
     shared_nquads: str  #: what it says about shared entities (added to the entities graph)
     record_hash: str
     fingerprint: int  #: 64 bits of the record hash, what a load remembers of it (:func:`fingerprint`)
-    quads: int
+    quads: int  #: statements mapped: those of ``nquads`` and ``shared_nquads`` as first mapped
+    graph_quads: int  #: the lines of ``nquads``
     warnings: list[str]
     source: str
 
@@ -120,13 +120,11 @@ def load_time() -> str:
 
 def map_trial(trial: Trial, loaded_at: str, linker: Linker | None = None) -> Mapped:
     """One trial as the full N-Quads of its graph."""
-    content = trial_quads(trial, linker)
-    shared_graph = iri(ENTITIES_GRAPH)
-    own_text = "".join([q.nquad() for q in content if q.g != shared_graph])
-    shared_text = "".join([q.nquad() for q in content if q.g == shared_graph])
+    own, shared = trial_nquads(trial, linker)
+    own_text, shared_text = "".join(own), "".join(shared)
     digest = content_hash(own_text + shared_text)
-    provenance = record_quads(trial, record_hash=digest, loaded_at=loaded_at)
-    text = own_text + "".join([q.nquad() for q in provenance])
+    provenance = record_nquads(trial, record_hash=digest, loaded_at=loaded_at)
+    text = own_text + "".join(provenance)
     return Mapped(
         nct_id=trial.nct_id,
         graph=iris.trial_graph(trial.nct_id),
@@ -134,7 +132,8 @@ def map_trial(trial: Trial, loaded_at: str, linker: Linker | None = None) -> Map
         shared_nquads=shared_text,
         record_hash=digest,
         fingerprint=fingerprint(digest),
-        quads=len(content) + len(provenance),
+        quads=len(own) + len(shared) + len(provenance),
+        graph_quads=len(own) + len(provenance),
         warnings=trial.warnings,
         source=trial.source,
     )
@@ -591,7 +590,7 @@ class _Writer:
             changed += exists
             new += not exists
             writes.append(GraphWrite(m.graph, m.nquads, replace=exists))
-            quads += m.nquads.count("\n")
+            quads += m.graph_quads
             with self._seen_lock:
                 shared.extend(self._shared_seen.unseen(m.shared_nquads))
         if shared:

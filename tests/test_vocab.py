@@ -21,14 +21,16 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from graph import paths
 from graph.readers.ctgov_json import parse_study
-from graph.triples import record_quads, trial_quads
+from graph.triples import record_nquads, record_quads, trial_nquads, trial_quads
 from graph.vocab import (
     CODE_NS,
+    ENTITIES_GRAPH,
     PHASE_PARTS,
     PHASE_RANK,
     PREFIXES,
     SCHEMES,
     TG,
+    TRIAL_GRAPH_NS,
     VOCAB_NS,
     code_iri,
 )
@@ -375,6 +377,35 @@ def _as_rdflib(quads: list) -> Graph:
     graph = Graph()
     graph.parse(data="".join(f"{q.s} {q.p} {q.o} .\n" for q in quads), format="nt")
     return graph
+
+
+def test_quads_are_the_nquads_lines_split_into_their_terms() -> None:
+    """The mapping writes N-Quads lines; the quads read back from them have each term whole, even
+    when a literal holds spaces, dots, quotes, angle brackets or line breaks."""
+    study = _rich_study()
+    tricky = 'A "quoted" title . <urn:x:o> <urn:x:g> .\nsecond line\u2028 end \\ . '
+    study["protocolSection"]["identificationModule"]["briefTitle"] = tricky
+    study["protocolSection"]["sponsorCollaboratorsModule"]["leadSponsor"]["name"] = "Org . <urn:x> ."
+    trial = parse_study(study, source="test.json")
+    own, shared = trial_nquads(trial)
+    quads = trial_quads(trial)
+    assert own and shared
+    assert [q.nquad() for q in quads] == own + shared
+    graph = f"<{TRIAL_GRAPH_NS}NCT90000077>"
+    assert {q.g for q in quads[: len(own)]} == {graph}
+    assert {q.g for q in quads[len(own):]} == {f"<{ENTITIES_GRAPH}>"}
+    for q in quads:
+        for term in (q.s, q.p):
+            assert term.startswith("<") and term.endswith(">") and " " not in term, q
+        parsed = list(ox.parse(f"<urn:x:s> <urn:x:p> {q.o} .\n".encode(), format=ox.RdfFormat.N_TRIPLES))
+        assert len(parsed) == 1, q
+    titles = [q.o for q in quads if q.p == f"<{TG}briefTitle>"]
+    assert [t.object.value for t in ox.parse(f"<urn:x:s> <urn:x:p> {titles[0]} .".encode(),
+                                              format=ox.RdfFormat.N_TRIPLES)] == [tricky.strip()]
+    provenance = record_quads(trial, record_hash="0" * 64, loaded_at="2025-01-01T00:00:00Z")
+    assert [q.nquad() for q in provenance] == record_nquads(trial, record_hash="0" * 64,
+                                                            loaded_at="2025-01-01T00:00:00Z")
+    assert {q.g for q in provenance} == {graph}
 
 
 def test_mapped_trial_fits_declared_domains_and_ranges() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import Any, Callable
+from typing import Any
 
 from graph.errors import InputError
 from graph.records import Age, DatePoint
@@ -144,18 +144,21 @@ class Fields:
             return None
         if not isinstance(value, str):
             raise InputError(f"found {kind_of(value)} {_show(value)}", field=self._name(key), expected="a string")
-        return _checked_text(value, lambda: self._name(key))
+        if len(value) > MAX_TEXT:
+            raise _too_long(value, self._name(key))
+        return clean_text(value).strip() or None
 
     def texts(self, key: str) -> list[str]:
         out = []
         for i, value in enumerate(self._list(key)):
-            def name(i: int = i) -> str:  # built only for an error
-                return f"{self._name(key)}[{i}]"
             if not isinstance(value, str):
-                raise InputError(f"found {kind_of(value)} {_show(value)}", field=name(), expected="a string")
-            checked = _checked_text(value, name)
-            if checked:
-                out.append(checked)
+                raise InputError(f"found {kind_of(value)} {_show(value)}", field=f"{self._name(key)}[{i}]",
+                                 expected="a string")
+            if len(value) > MAX_TEXT:
+                raise _too_long(value, f"{self._name(key)}[{i}]")
+            value = clean_text(value).strip()
+            if value:
+                out.append(value)
         return out
 
     def integer(self, key: str, *, minimum: int | None = None, maximum: int | None = None) -> int | None:
@@ -207,12 +210,7 @@ class Fields:
         return parse_age(value, self._name(key)) if value else None
 
 
-def _checked_text(value: str, name: Callable[[], str]) -> str | None:
-    """A text cleaned and stripped (None if empty); ``name`` gives the field's name for the error
-    only, as texts are many and the dotted name costs more than the check."""
-    if len(value) > MAX_TEXT:
-        raise InputError(
-            f"text of {len(value):,} characters", field=name(), expected=f"at most {MAX_TEXT:,} characters"
-        )
-    value = clean_text(value).strip()
-    return value or None
+def _too_long(value: str, field: str) -> InputError:
+    """The error for a text over the length limit. Texts are checked inline (cleaned and stripped,
+    None when empty): there are hundreds per record, and a helper call per text showed up."""
+    return InputError(f"text of {len(value):,} characters", field=field, expected=f"at most {MAX_TEXT:,} characters")
