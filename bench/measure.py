@@ -92,8 +92,15 @@ def sample_cpu(cpu: dict[int, float], pids: list[int]) -> None:
 
 
 def main(argv: list[str]) -> int:
+    if not argv or argv[0] in ("-h", "--help"):
+        print(__doc__.strip(), file=sys.stdout if argv else sys.stderr)
+        return 0 if argv else 2
     started = time.monotonic()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    except OSError as exc:
+        print(f"measure: cannot run {argv[0]!r}: {exc.strerror}", file=sys.stderr)
+        return 127
     tree_peak = 0
     cpu: dict[int, float] = {}
     while True:

@@ -2203,6 +2203,11 @@ def dump_builtins(params: dict) -> str:
     return "BUILTIN_PARAMS: dict = " + _literal(params, 0)
 
 
+def _shown(path: Path) -> str:
+    """A default path as help shows it: relative to the project (``../shared/data/...``)."""
+    return os.path.relpath(path, ROOT)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -2211,9 +2216,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="output directory")
     parser.add_argument("--format", choices=("jsonl", "zip", "both"), default="jsonl")
     parser.add_argument("--calibrate", type=Path, default=None,
-                        help=f"real studies as JSON Lines (default {DEFAULT_CALIBRATION}; built-in parameters when absent)")
+                        help=f"real studies as JSON Lines (default {_shown(DEFAULT_CALIBRATION)}; built-in parameters when absent)")
     parser.add_argument("--no-calibrate", action="store_true", help="use the built-in parameters")
-    parser.add_argument("--mesh", type=Path, default=None, help=f"MeSH descriptor table (default {DEFAULT_MESH})")
+    parser.add_argument("--mesh", type=Path, default=None, help=f"MeSH descriptor table (default {_shown(DEFAULT_MESH)})")
     parser.add_argument("--calibrate-only", action="store_true",
                         help="generate in memory and print the calibration table to stdout; write nothing")
     parser.add_argument("--dump-builtins", action="store_true", help="print the measured parameters as Python")

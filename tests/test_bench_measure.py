@@ -56,3 +56,15 @@ def test_a_process_that_ends_keeps_the_cpu_it_was_seen_to_use() -> None:
     assert cpu[ended.pid] == 4.5
     measure.sample_cpu(cpu, [os.getpid()])
     assert cpu[os.getpid()] > 0
+
+
+def test_usage_and_a_command_that_cannot_run_are_told_plainly() -> None:
+    script = str(ROOT / "bench" / "measure.py")
+    shown = subprocess.run([sys.executable, script, "--help"], capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0 and "python bench/measure.py COMMAND" in shown.stdout
+    bare = subprocess.run([sys.executable, script], capture_output=True, text=True, timeout=60)
+    assert bare.returncode == 2 and "COMMAND" in bare.stderr
+    missing = subprocess.run([sys.executable, script, "no-such-command-here"], capture_output=True, text=True,
+                             timeout=60)
+    assert missing.returncode == 127
+    assert "cannot run 'no-such-command-here'" in missing.stderr and "Traceback" not in missing.stderr

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -17,7 +18,7 @@ import pytest
 
 from graph.readers import ctgov_json
 from graph.readers.base import RawRecord
-from tests.conftest import ROOT, bench_script, shared
+from tests.conftest import ROOT, SHARED_DATA, bench_script, shared
 
 SCRIPT = ROOT / "bench" / "synth.py"
 
@@ -161,3 +162,12 @@ def test_calibration_matches_the_real_records() -> None:
         assert abs(ours_mean - real_mean) <= 0.30 * real_mean, (key, real_mean, ours_mean)
     text = synth.calibration_table(params, tally, seed=1)
     assert "no phase (absent or NA)" in text and "brief summary" in text
+
+
+def test_help_names_the_default_data_relative_to_the_project() -> None:
+    shown = subprocess.run([sys.executable, str(ROOT / "bench" / "synth.py"), "--help"], capture_output=True,
+                           text=True, timeout=60)
+    assert shown.returncode == 0
+    text = " ".join(shown.stdout.split()).replace("- ", "-")  # argparse wraps long paths at hyphens
+    assert os.path.relpath(SHARED_DATA / "mesh" / "mesh2024_descriptors.tsv", ROOT) in text  # ../shared/data/...
+    assert str(ROOT.parent) not in text  # no path of the machine it runs on
