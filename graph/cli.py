@@ -15,7 +15,7 @@ from typing import BinaryIO, Callable, Sequence
 import click
 
 from graph import __version__, paths
-from graph.errors import GraphError
+from graph.errors import GraphError, QueryError
 from graph.export import EXPORT_FORMATS, EXTENSIONS, export
 from graph.readers import FORMATS as LOAD_FORMATS
 from graph.readers.rdf import FORMATS as RDF_FORMATS
@@ -156,9 +156,29 @@ def query(sparql: str | None, file: Path | None, fmt: str, store: str | None) ->
     """
     text = _read_query(sparql, file)
     with _open(store, create=False) as handle:
-        result = handle.query(text)
+        try:
+            result = handle.query(text)
+        except QueryError as exc:
+            hint = _not_a_query_hint(text)
+            if hint:
+                raise QueryError(f"{exc}\n{hint}") from exc
+            raise
         write_result(result, _stdout(), fmt, err=sys.stderr)
     return 0
+
+
+def _not_a_query_hint(text: str) -> str | None:
+    """What a single word given in place of a query probably meant: a named report, or a file."""
+    word = text.strip()
+    if not word or any(ch.isspace() for ch in word) or "{" in word:
+        return None
+    from graph.reports import load_reports
+
+    if word in load_reports():
+        return f"'{word}' is a named report: trialgraph report run {word}"
+    if Path(word).is_file():
+        return f"to read the query from the file '{word}': trialgraph query -f {word}"
+    return None
 
 
 @cli.command(name="export", context_settings=CONTEXT)

@@ -119,6 +119,18 @@ def test_malformed_query_is_exit_1_with_the_parser_message(loaded_store: str, ca
     assert err.startswith("error: malformed SPARQL:")
 
 
+def test_a_report_name_or_file_given_as_a_query_gets_a_hint(loaded_store: str, tmp_path: Path, capfd) -> None:
+    code, out, err = run(capfd, "query", "trials_by_drug", "--store", loaded_store)
+    assert code == 1 and out == "" and err.startswith("error: malformed SPARQL:")
+    assert "'trials_by_drug' is a named report: trialgraph report run trials_by_drug" in err
+    question = tmp_path / "question.rq"
+    question.write_text("ASK { ?t a tg:Trial }")
+    code, out, err = run(capfd, "query", str(question), "--store", loaded_store)
+    assert code == 1 and f"trialgraph query -f {question}" in err
+    code, _, err = run(capfd, "query", "nothing_by_this_name", "--store", loaded_store)
+    assert code == 1 and "hint" not in err and "report run" not in err and "query -f" not in err
+
+
 def test_query_on_a_missing_store_says_how_to_make_one(tmp_path: Path, capfd) -> None:
     code, _, err = run(capfd, "query", "ASK {}", "--store", str(tmp_path / "none"))
     assert code == 1 and "run 'trialgraph build' or 'trialgraph load' first" in err
