@@ -25,6 +25,9 @@ from graph import iris
 from graph.vocab import REFERENCE_GRAPH_NS
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+#: ASCII characters other than letters and digits, made spaces: splitting ASCII text on them gives
+#: the words :data:`_TOKEN` finds, in well under half the time (free text is mostly ASCII).
+_ASCII_GAPS = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum()})
 _MARKS = str.maketrans({"®": " ", "™": " ", "©": " ", "℠": " "})
 
 
@@ -176,7 +179,8 @@ class PhraseIndex:
     def find(self, text: str) -> list[_Match]:
         """Non-overlapping occurrences, longest first, left to right."""
         folded = text.lower() if text.isascii() else text.translate(_FOLD_TABLE)
-        tokens = [_SINGULARS[w] if w[-1] == "s" else w for w in _TOKEN.findall(folded)]
+        found = folded.translate(_ASCII_GAPS).split() if folded.isascii() else _TOKEN.findall(folded)
+        tokens = [_SINGULARS[w] if w[-1] == "s" else w for w in found]
         starts = self._starts
         out: list[_Match] = []
         spans: list[tuple[int, int]] | None = None  # computed only when something matches

@@ -37,6 +37,21 @@ def test_matches_keep_the_original_spelling_and_end(index: PhraseIndex) -> None:
     assert [(m.text, m.values) for m in found] == [("Sjögren syndrome", ["D012859"]), ("cytopenias", ["D000080983"])]
 
 
+def test_ascii_and_other_text_split_into_the_same_words(index: PhraseIndex) -> None:
+    """ASCII text is split on its punctuation, other text by the word pattern: the words, and so the
+    matches and their places, are the same (an underscore or a digit-letter run included)."""
+    ascii_text = "1)host_disease;\tGRAFT-versus-HOST\ndiseases x2host [cytopenia]."
+    other_text = ascii_text + " \u00e9"
+    assert ascii_text.isascii() and not other_text.isascii()
+    found = [(m.text, m.values, m.start, m.end, m.char_end) for m in index.find(ascii_text)]
+    assert found == [(m.text, m.values, m.start, m.end, m.char_end) for m in index.find(other_text)]
+    assert [m[0] for m in found] == ["host", "disease", "GRAFT-versus-HOST\ndiseases", "cytopenia"]
+    words = ascii_text.lower().translate(linking._ASCII_GAPS).split()
+    assert words == linking._TOKEN.findall(ascii_text.lower())
+    every_ascii = "".join(map(chr, range(128))) * 2
+    assert every_ascii.translate(linking._ASCII_GAPS).split() == linking._TOKEN.findall(every_ascii)
+
+
 def test_text_without_a_known_word_finds_nothing(index: PhraseIndex) -> None:
     assert index.find("") == [] and index.find("nothing to see here") == []
 
