@@ -1,7 +1,8 @@
 """RDF terms as N-Triples text, and cleaning of text that comes from input files.
 
-Mapping a record produces quads as tuples of four N-Triples term strings. That keeps the mapping
-pure and cheap (no per-term Python objects), and lets the store take whole batches as N-Quads.
+Mapping a record builds each term as its N-Triples string, and each statement as its N-Quads line.
+That keeps the mapping pure and cheap (no per-term Python objects), and lets the store take whole
+batches as N-Quads.
 
 >>> iri("https://clinicaltrials.gov/study/NCT05873205")
 '<https://clinicaltrials.gov/study/NCT05873205>'

@@ -2,8 +2,10 @@
 
 :func:`trial_quads` maps one :class:`~graph.records.Trial` into the quads of its own named graph;
 :func:`record_quads` adds the provenance of that graph (source, format, the record's last-update
-date, load time, tool version, a hash of the content). Quads are tuples of N-Triples strings
-(:class:`graph.terms.Quad`), so a batch can go to the store as N-Quads text.
+date, load time, tool version, a hash of the content). Each statement is written at once as its
+N-Quads line (:func:`trial_nquads`, :func:`record_nquads`), so a batch goes to the store as N-Quads
+text; :func:`trial_quads` and :func:`record_quads` give the same statements as tuples of N-Triples
+terms (:class:`graph.terms.Quad`).
 """
 
 from __future__ import annotations
