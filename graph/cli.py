@@ -174,7 +174,11 @@ def _not_a_query_hint(text: str) -> str | None:
         return None
     from graph.reports import load_reports
 
-    if word in load_reports():
+    try:
+        reports = load_reports()
+    except GraphError:  # a broken report folder must not hide the query's own error
+        reports = {}
+    if word in reports:
         return f"'{word}' is a named report: trialgraph report run {word}"
     if Path(word).is_file():
         return f"to read the query from the file '{word}': trialgraph query -f {word}"

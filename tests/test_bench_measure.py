@@ -14,6 +14,8 @@ from pathlib import Path
 
 from tests.conftest import ROOT, bench_script
 
+MEASURE = str(ROOT / "bench" / "measure.py")
+
 WORKERS = """
 import multiprocessing, time
 
@@ -36,7 +38,7 @@ if __name__ == "__main__":
 def test_worker_memory_and_cpu_are_counted(tmp_path: Path) -> None:
     script = tmp_path / "workers.py"
     script.write_text(WORKERS)
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "measure.py"), sys.executable, str(script)],
+    done = subprocess.run([sys.executable, MEASURE, sys.executable, str(script)],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     workers_cpu = float(done.stdout.split("workers cpu ")[1])
@@ -59,12 +61,11 @@ def test_a_process_that_ends_keeps_the_cpu_it_was_seen_to_use() -> None:
 
 
 def test_usage_and_a_command_that_cannot_run_are_told_plainly() -> None:
-    script = str(ROOT / "bench" / "measure.py")
-    shown = subprocess.run([sys.executable, script, "--help"], capture_output=True, text=True, timeout=60)
+    shown = subprocess.run([sys.executable, MEASURE, "--help"], capture_output=True, text=True, timeout=60)
     assert shown.returncode == 0 and "python bench/measure.py COMMAND" in shown.stdout
-    bare = subprocess.run([sys.executable, script], capture_output=True, text=True, timeout=60)
+    bare = subprocess.run([sys.executable, MEASURE], capture_output=True, text=True, timeout=60)
     assert bare.returncode == 2 and "COMMAND" in bare.stderr
-    missing = subprocess.run([sys.executable, script, "no-such-command-here"], capture_output=True, text=True,
+    missing = subprocess.run([sys.executable, MEASURE, "no-such-command-here"], capture_output=True, text=True,
                              timeout=60)
     assert missing.returncode == 127
     assert "cannot run 'no-such-command-here'" in missing.stderr and "Traceback" not in missing.stderr

@@ -165,8 +165,7 @@ def test_calibration_matches_the_real_records() -> None:
 
 
 def test_help_names_the_default_data_relative_to_the_project() -> None:
-    shown = subprocess.run([sys.executable, str(ROOT / "bench" / "synth.py"), "--help"], capture_output=True,
-                           text=True, timeout=60)
+    shown = subprocess.run([sys.executable, str(SCRIPT), "--help"], capture_output=True, text=True, timeout=60)
     assert shown.returncode == 0
     text = " ".join(shown.stdout.split()).replace("- ", "-")  # argparse wraps long paths at hyphens
     assert os.path.relpath(SHARED_DATA / "mesh" / "mesh2024_descriptors.tsv", ROOT) in text  # ../shared/data/...
