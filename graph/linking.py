@@ -16,6 +16,7 @@ tables the store holds — and is pure once built, so worker processes can share
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -200,6 +201,22 @@ class PhraseIndex:
         return out
 
 
+class _Summed:
+    """An order-free digest of a set: the sum, modulo 2**128, of each distinct item's own digest (the
+    same items give the same digest in any order, and an item given twice counts once, as it does
+    in a :class:`PhraseIndex`)."""
+
+    def __init__(self) -> None:
+        self._digests: set[bytes] = set()
+
+    def add(self, kind: str, item: object) -> None:
+        self._digests.add(hashlib.blake2b(f"{kind}\t{item!r}".encode("utf-8"), digest_size=16).digest())
+
+    def hexdigest(self) -> str:
+        total = sum(int.from_bytes(d, "big") for d in self._digests) & ((1 << 128) - 1)
+        return f"{len(self._digests):x}-{total:032x}"
+
+
 _PARENS = re.compile(r"\(([^()]*)\)")
 _GLOSS = re.compile(r"\s*\(([^()]*)\)")
 
@@ -217,18 +234,29 @@ class Linker:
     drug_by_mesh: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        summed = _Summed()
         self._drugs = PhraseIndex()
         for item in self.drug_names:
             self._drugs.add(item.name, (item.drug, item.method))
+            summed.add("drug", item)
         self._conditions = PhraseIndex()
         self._diseases = PhraseIndex()
         for item in self.mesh_names:
             self._conditions.add(item.name, (item.descriptor, item.method))
             if item.disease:
                 self._diseases.add(item.name, (item.descriptor, item.method))
+            summed.add("mesh", item)
         self._rules: dict[str, PhraseIndex] = {}
         for rule in self.rules:
             self._rules.setdefault(rule.scope, PhraseIndex()).add(rule.phrase, (rule.descriptor, rule.note))
+            summed.add("rule", rule)
+        for pair in self.resolutions.items():
+            summed.add("resolution", pair)
+        for pair in self.drug_by_mesh.items():
+            summed.add("drug-mesh", pair)
+        #: a digest of everything this linker knows, in whatever order it was given: two linkers with
+        #: the same digest link every text the same way (a load keys records it need not map on it)
+        self.fingerprint = summed.hexdigest()
         self.drug_names = self.mesh_names = self.rules = ()  # the indexes hold them now
 
     @property

@@ -3,6 +3,8 @@
 Each trial record becomes one named graph. A record whose content is unchanged since the last load
 is left alone (so loading the same input twice leaves exactly the same quads); a changed record
 replaces its graph in one transaction; a bad record is reported and the rest of the batch loads.
+A record read byte for byte as before, by the same trialgraph code with the same reference data,
+is known unchanged by its mapping key (:func:`mapping_key`) and is not mapped again.
 Mapping records to quads is pure and runs in worker processes when ``workers > 1``; the store is
 fed in batches from the main process.
 """
@@ -10,6 +12,7 @@ fed in batches from the main process.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import multiprocessing
 import os
@@ -26,11 +29,12 @@ from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence, TextIO
 
-from graph import iris
+from graph import __version__, iris
 from graph.errors import GraphError, InputError
 from graph.progress import Progress
 from graph import linking
 from graph.linking import Linker
+from graph.paths import PACKAGE_DIR
 from graph.readers import GRAPH_READERS, TRIAL_READERS, detect, rdf
 from graph.readers.base import RawRecord
 from graph.records import Trial
@@ -66,6 +70,7 @@ class Mapped:
     graph_quads: int  #: the lines of ``nquads``
     warnings: list[str]
     source: str
+    mapping_key: int = 0  #: the record's :func:`mapping_key` (0: none), stated in ``nquads``
 
 
 @dataclass
@@ -76,6 +81,8 @@ class LoadSummary:
     changed: int = 0
     unchanged: int = 0
     rejected: int = 0
+    #: of the unchanged, those known by their mapping key, without mapping them again
+    recognised: int = 0
     warnings: int = 0
     quads: int = 0
     rdf_files: int = 0
@@ -118,12 +125,12 @@ def load_time() -> str:
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def map_trial(trial: Trial, loaded_at: str, linker: Linker | None = None) -> Mapped:
+def map_trial(trial: Trial, loaded_at: str, linker: Linker | None = None, mapping_key: int = 0) -> Mapped:
     """One trial as the full N-Quads of its graph."""
     own, shared = trial_nquads(trial, linker)
     own_text, shared_text = "".join(own), "".join(shared)
     digest = content_hash(own_text + shared_text)
-    provenance = record_nquads(trial, record_hash=digest, loaded_at=loaded_at)
+    provenance = record_nquads(trial, record_hash=digest, loaded_at=loaded_at, mapping_key=mapping_key)
     text = own_text + "".join(provenance)
     return Mapped(
         nct_id=trial.nct_id,
@@ -136,7 +143,46 @@ def map_trial(trial: Trial, loaded_at: str, linker: Linker | None = None) -> Map
         graph_quads=len(own) + len(provenance),
         warnings=trial.warnings,
         source=trial.source,
+        mapping_key=mapping_key,
     )
+
+
+@functools.cache
+def _code_digest() -> bytes:
+    """A digest of trialgraph's own code (every module of the package): a new version, or any change
+    to how records are read and mapped, changes it."""
+    digest = hashlib.blake2b(__version__.encode("utf-8"), digest_size=32)
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode("utf-8") + b"\0")
+        digest.update(path.read_bytes())
+    return digest.digest()
+
+
+def mapping_context(linker: Linker | None, strict: bool) -> bytes:
+    """What decides how a record is mapped, besides the record: trialgraph's code, the reference data
+    of the linker (its :attr:`~graph.linking.Linker.fingerprint`) and ``--strict``."""
+    digest = hashlib.blake2b(_code_digest(), digest_size=32)
+    digest.update(f"\0{linker.fingerprint if linker is not None else '-'}\0{int(strict)}".encode("utf-8"))
+    return digest.digest()
+
+
+def mapping_key(context: bytes, raw: RawRecord) -> int:
+    """64 bits of a digest of a raw record's bytes as read, its format and the ``context``
+    (:func:`mapping_context`); 0 for a record read as an already decoded object (a study of a
+    streamed JSON array), which has no bytes of its own to go by.
+
+    A trial graph stores the key of the record it was mapped from (``tg:mappingKey``): a later
+    load that reads the same bytes with the same code and reference data has the same key, and
+    counts the trial unchanged without parsing or mapping the record.
+    """
+    payload = raw.payload
+    if isinstance(payload, str):
+        payload = payload.encode("utf-8", "surrogatepass")
+    elif not isinstance(payload, bytes):
+        return 0
+    digest = hashlib.blake2b(payload, digest_size=8, key=context, person=raw.fmt.encode("utf-8")[:16])
+    digest.update(b"\1" if raw.marked else b"\0")
+    return int.from_bytes(digest.digest(), "big") or 1
 
 
 class SeenLines:
@@ -219,6 +265,10 @@ class GraphHashes:
         """The fingerprint of the record in ``graph``; None if it holds none or does not exist."""
         return self._map.get(graph_key(graph))
 
+    def get_key(self, key: int | str) -> int | None:
+        """:meth:`get` by the graph's key (:func:`graph_key`)."""
+        return self._map.get(key)
+
     def set(self, graph: str, value: int) -> None:
         """``graph`` now holds the record with this fingerprint."""
         self._map[graph_key(graph)] = value
@@ -240,14 +290,16 @@ def map_raw(raw: RawRecord, loaded_at: str, strict: bool = False, linker: Linker
     """Parse and map one raw record (runs in a worker process)."""
     linker = linker or _WORKER_LINKER
     out: list[Mapped | InputError] = []
-    for item in TRIAL_READERS[raw.fmt].parse(raw):
+    items = list(TRIAL_READERS[raw.fmt].parse(raw))
+    key = raw.key if len(items) == 1 else 0  # a key stands for one record; a file of several has none
+    for item in items:
         if isinstance(item, InputError):
             out.append(item)
         elif strict and item.warnings:
             out.append(InputError("; ".join(item.warnings), source=item.source, record=item.nct_id,
                                   expected="a record without warnings (--strict)"))
         else:
-            out.append(map_trial(item, loaded_at, linker))
+            out.append(map_trial(item, loaded_at, linker, key))
     return out
 
 
@@ -314,6 +366,10 @@ class Loader:
         self._files: dict[str, int] = {}  #: file (an archive, not its member) -> index
         self._pending: list[Mapped] = []
         self._pending_quads = 0
+        #: mapping key -> the graph key (:func:`graph_key`) of the trial graph stored with it; None
+        #: when records are not recognised by their key (a remote store: asking it costs more)
+        self._stored_keys: dict[int, int | str] | None = None
+        self._context = b""
         self._batch_quads = min(FIRST_BATCH_QUADS, BATCH_QUADS)
 
     # --- reporting ---------------------------------------------------------------------------
@@ -375,6 +431,9 @@ class Loader:
                     print("note: the store holds no drug or MeSH reference data, so drugs and conditions are not "
                           "linked — run 'trialgraph build' first", file=self.err)
             self._writer = _Writer(self.store, self.summary, bulk=self.bulk)
+            if trial_sources:
+                self._context = mapping_context(self.linker, self.strict)
+                self._stored_keys = self._writer.stored_keys()
             try:
                 self._load_trials(trial_sources, sizes)
                 self._flush()
@@ -404,7 +463,7 @@ class Loader:
 
     def _load_trials(self, sources: list[tuple[Path, str]], sizes: dict[Path, int]) -> None:
         self._current_offset = 0
-        raws = self._raw_records(sources, sizes)
+        raws = self._raws_to_map(self._raw_records(sources, sizes))
         if self.workers == 1:
             for raw in raws:
                 self._accept(map_raw(raw, self.loaded_at, self.strict, self.linker))
@@ -433,6 +492,33 @@ class Loader:
             ) from None
         finally:  # after an error, what waits is dropped; the tasks running finish (a moment)
             pool.shutdown(cancel_futures=True)
+
+    def _raws_to_map(self, raws: Iterator[RawRecord]) -> Iterator[RawRecord]:
+        """The raw records that need mapping, each with its mapping key. A record whose key a trial
+        graph of the store holds (and which no record before it in this load has named) is counted
+        unchanged here, unparsed."""
+        stored, context = self._stored_keys, self._context
+        if stored is None:  # a remote store: its trials carry their keys, but are compared by content
+            for raw in raws:
+                raw.key = mapping_key(context, raw)
+                yield raw
+            return
+        assert self._writer is not None
+        known, seen, summary = self._writer.known, self._seen, self.summary
+        for raw in raws:
+            raw.key = key = mapping_key(context, raw)
+            graph = stored.get(key) if key else None
+            if graph is not None and graph not in seen and (held := known.get_key(graph)) is not None:
+                file = self._files.setdefault(raw.source.split("!", 1)[0], len(self._files))
+                seen[graph] = file << 64 | held
+                with summary.lock:
+                    summary.studies += 1
+                    summary.unchanged += 1
+                    summary.recognised += 1
+                if summary.recognised % CHUNK == 0:
+                    self._progress.update(self._current_offset, summary.studies + len(self._pending), summary.quads)
+                continue
+            yield raw
 
     def _accept(self, results: list[Mapped | InputError]) -> None:
         for item in results:
@@ -537,6 +623,25 @@ class _Writer:
         for thread in self._threads:
             thread.start()
 
+    @property
+    def known(self) -> GraphHashes:
+        """What the store's graphs hold (an embedded store only)."""
+        assert self._known is not None
+        return self._known
+
+    def stored_keys(self) -> dict[int, int | str] | None:
+        """Mapping key -> graph key of every trial graph of an embedded store stored with one (read
+        once, like the record hashes); None for a remote store."""
+        if self._known is None:
+            return None
+        keys: dict[int, int | str] = {}
+        for graph, key in self.store.mapping_keys():
+            try:
+                keys[int(key, 16)] = graph_key(graph)
+            except ValueError:  # not written by trialgraph: that graph is mapped as usual
+                continue
+        return keys
+
     def put(self, batch: list[Mapped]) -> None:
         if self.error is not None:
             raise self.error
@@ -580,11 +685,14 @@ class _Writer:
             present = {m.graph for m in batch if m.graph not in stored and self.store.has_graph(m.graph)}
         writes = []
         shared: list[str] = []
+        rekeyed: list[tuple[str, str]] = []
         new = changed = unchanged = quads = 0
         for m in batch:
             old = stored.get(m.graph)
             if old == m.fingerprint:
                 unchanged += 1
+                if m.mapping_key:  # the same content from other bytes, code or reference data
+                    rekeyed.append((m.graph, f"{m.mapping_key:016x}"))
                 continue
             exists = old is not None or m.graph in present
             changed += exists
@@ -598,6 +706,7 @@ class _Writer:
             writes.append(GraphWrite(ENTITIES_GRAPH, "".join(shared), replace=False, additive=True))
         if self._embedded:
             self.store.write_graphs(writes, bulk=self.bulk, slot=slot, trusted=True)
+            self.store.set_mapping_keys(rekeyed)
         else:
             self.store.write_graphs(writes, bulk=self.bulk)
         if self._known is not None:

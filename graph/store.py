@@ -354,6 +354,23 @@ class EmbeddedStore:
         )
         return {row["g"].value: row["h"].value for row in result}  # type: ignore[union-attr]
 
+    def mapping_keys(self) -> Iterator[tuple[str, str]]:
+        """Each trial graph that has one, with its record's mapping key (``tg:mappingKey``)."""
+        result = self._store.query(f"SELECT ?g ?k WHERE {{ GRAPH ?g {{ ?g <{TG.mappingKey}> ?k }} }}")
+        for row in result:  # type: ignore[union-attr]
+            yield row["g"].value, row["k"].value
+
+    def set_mapping_keys(self, keys: Sequence[tuple[str, str]]) -> None:
+        """Give each listed trial graph this mapping key in place of the one it has, in one transaction."""
+        if not keys:
+            return
+        values = " ".join(f"<{g}>" for g, _ in keys)
+        data = "\n".join(f'GRAPH <{g}> {{ <{g}> <{TG.mappingKey}> "{k}" }}' for g, k in keys)
+        self._store.update(
+            f"DELETE {{ GRAPH ?g {{ ?g <{TG.mappingKey}> ?k }} }} WHERE {{ VALUES ?g {{ {values} }} "
+            f"GRAPH ?g {{ ?g <{TG.mappingKey}> ?k }} }} ;\nINSERT DATA {{ {data} }}"
+        )
+
     def graph_hashes(self) -> Iterator[tuple[str, str | None]]:
         """Every named graph, with the content hash of the trial record it holds (None if none).
 

@@ -605,12 +605,13 @@ def record_quads(
     return out.quads(out.lines)
 
 
-def record_nquads(trial: Trial, *, record_hash: str, loaded_at: str) -> list[str]:
-    """:func:`record_quads` as N-Quads lines."""
-    return _record(trial, record_hash, loaded_at, None).lines
+def record_nquads(trial: Trial, *, record_hash: str, loaded_at: str, mapping_key: int = 0) -> list[str]:
+    """:func:`record_quads` as N-Quads lines; with the loader's ``mapping_key`` of the record (16
+    hexadecimal digits in ``tg:mappingKey``) when it has one."""
+    return _record(trial, record_hash, loaded_at, None, mapping_key).lines
 
 
-def _record(trial: Trial, record_hash: str, loaded_at: str, source: str | None) -> _Emitter:
+def _record(trial: Trial, record_hash: str, loaded_at: str, source: str | None, mapping_key: int = 0) -> _Emitter:
     graph = iris.trial_graph(trial.nct_id)
     out = _Emitter(graph)
     g = iri(graph)
@@ -624,6 +625,8 @@ def _record(trial: Trial, record_hash: str, loaded_at: str, source: str | None) 
     out.add(g, _GENERATED, typed(loaded_at, XSD_DATETIME))
     out.add(g, P.toolVersion, lit(f"trialgraph {__version__}"))
     out.add(g, P.recordHash, lit(record_hash))
+    if mapping_key:
+        out.add(g, P.mappingKey, lit(f"{mapping_key:016x}"))
     for warning in trial.warnings:
         out.add(g, P.qualityNote, lit(warning))
     return out

@@ -248,6 +248,7 @@ class TG(DefinedNamespace):
     sourceFormat: URIRef
     recordLastUpdate: URIRef
     recordHash: URIRef
+    mappingKey: URIRef
     toolVersion: URIRef
     qualityFlag: URIRef
     qualityNote: URIRef

@@ -41,6 +41,9 @@ class RawRecord:
     offset: int = 0  #: bytes of the (compressed) file read so far, for progress
     #: decoded from a stream in which invalid UTF-8 was marked (see :class:`Utf8Guard`)
     marked: bool = False
+    #: the loader's digest of the record as read and of what maps it (0: none; see
+    #: :func:`graph.loader.mapping_key`), kept with the trial it yields
+    key: int = 0
 
 
 def raw_offset(stream: IO[bytes]) -> int:
