@@ -691,7 +691,7 @@ class _Writer:
             old = stored.get(m.graph)
             if old == m.fingerprint:
                 unchanged += 1
-                if m.mapping_key:  # the same content from other bytes, code or reference data
+                if m.mapping_key and self._embedded:  # the same content from other bytes, code or reference data
                     rekeyed.append((m.graph, f"{m.mapping_key:016x}"))
                 continue
             exists = old is not None or m.graph in present

@@ -15,9 +15,10 @@ import pytest
 import graph.loader as loader
 from graph import iris
 from graph.linking import DrugName, Linker, MeshName, Rule
-from graph.loader import Loader, LoadSummary
+from graph.loader import LoadSummary
 from graph.store import EmbeddedStore, open_store
 from tests.conftest import minimal_study, shared, write_jsonl
+from tests.test_loader import quad_set, run_load
 
 
 class CountingMaps:
@@ -39,20 +40,10 @@ def maps(monkeypatch: pytest.MonkeyPatch) -> CountingMaps:
     return counter
 
 
-def run_load(store: EmbeddedStore, *paths: Path, **options: object) -> tuple[LoadSummary, str]:
-    err = io.StringIO()
-    summary = Loader(store, err=err, progress=False, **options).load(list(paths))  # type: ignore[arg-type]
-    return summary, err.getvalue()
-
-
 def keys(store: EmbeddedStore) -> dict[str, str]:
     """Trial graph -> its stored mapping key."""
     return {row["g"].value: row["k"].value
             for row in store.query("SELECT ?g ?k WHERE { GRAPH ?g { ?g tg:mappingKey ?k } }")}
-
-
-def quad_set(store: EmbeddedStore) -> set[str]:
-    return {str(q) for q in store.quads()}
 
 
 def counts(summary: LoadSummary) -> tuple[int, int, int, int]:
