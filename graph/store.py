@@ -244,7 +244,10 @@ class EmbeddedStore:
                 self._store.load(fresh.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
         if replaced:
             self._store.update(_replace_update(replaced))
-        self._end_journal(slot)
+        # Files the bulk loader hands to the store are on disk, synced, once it returns: only writes
+        # made through a transaction need a flush before the journal goes. A flush also waits for
+        # the store's compaction to catch up, which, per batch, held big loads back.
+        self._end_journal(slot, flush=bool(replaced) or (bool(fresh) and not bulk))
 
     def _journal(self, graphs: list[str], slot: int = 0) -> None:
         """Record the graphs about to be written, so a crash mid-write can be rolled back."""
@@ -254,10 +257,11 @@ class EmbeddedStore:
             tmp.write_text(json.dumps(graphs), encoding="utf-8")
             os.replace(tmp, journal)
 
-    def _end_journal(self, slot: int = 0) -> None:
+    def _end_journal(self, slot: int = 0, *, flush: bool = True) -> None:
         journal = self._journal_path(slot)
         if journal is not None and journal.exists():
-            self._store.flush()
+            if flush:
+                self._store.flush()
             journal.unlink()
 
     def replace_from_file(self, path: Path, fmt: ox.RdfFormat, graphs: Sequence[str], *,

@@ -290,3 +290,48 @@ def test_a_worker_killed_mid_load_stops_the_load_with_a_message_and_a_rerun_comp
     done = subprocess.run(load_command(registry, store_dir, 2), env=env(), capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     assert f"({STUDIES - trials_before:,} new, 0 changed, {trials_before:,} unchanged)" in done.stderr
+
+
+#: Writes one batch through each path of ``write_graphs`` and is killed before it can close the store.
+WRITE_THEN_DIE = """
+import os, signal, sys
+from graph.store import GraphWrite, open_store
+store = open_store(sys.argv[1])
+flushes = []
+inner = store._store
+class Counting:  # counts the store's flushes; everything else goes to the store itself
+    def __getattr__(self, name):
+        return getattr(inner, name)
+    def flush(self):
+        flushes.append(1)
+        inner.flush()
+store._store = Counting()
+new = "".join(f"<urn:s{i}> <urn:p> \\"{i}\\" <urn:g:new> .\\n" for i in range(1000))
+store.write_graphs([GraphWrite("urn:g:new", new, replace=False)], bulk=True, trusted=True)
+after_bulk = len(flushes)
+old = "".join(f"<urn:s{i}> <urn:p> \\"{i}\\" <urn:g:old> .\\n" for i in range(10))
+store.write_graphs([GraphWrite("urn:g:old", old, replace=True)], bulk=True)
+print(after_bulk, len(flushes), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_batch_of_the_bulk_loader_survives_a_kill_without_a_flush(tmp_path: Path) -> None:
+    """The store's files from its bulk loader are part of it once the loader returns, so a batch of
+    new graphs ends its journal without a flush (a flush would wait for compaction on every batch:
+    big loads slowed as the store grew). A batch that replaces graphs, written in a transaction,
+    is still flushed first. Both survive the process being killed right after."""
+    store_dir = tmp_path / "store"
+    with open_store(store_dir) as store:  # the graph the second write replaces
+        store.update("INSERT DATA { GRAPH <urn:g:old> { <urn:s0> <urn:p> 'stale' } }")
+    done = subprocess.run([sys.executable, "-c", WRITE_THEN_DIE, str(store_dir)], env=env(),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == -signal.SIGKILL, done.stderr[-2000:]
+    assert done.stdout.split() == ["0", "1"], done.stdout  # no flush for the bulk batch; one for the other
+    with open_store(store_dir, create=False) as store:
+        assert store.recovered == []
+        new = {q.object.value for q in store.quads("urn:g:new")}
+        old = {q.object.value for q in store.quads("urn:g:old")}
+    assert new == {str(i) for i in range(1000)}
+    assert old == {str(i) for i in range(10)}
+    assert not list(store_dir.glob(JOURNAL + "*"))
