@@ -271,8 +271,8 @@ def print_table(results: dict[int, dict], latencies: dict[str, float], exports: 
         print(f"\ntime({big // 1000}k) / time({small // 1000}k) = {growth:.2f} for {big / small:.0f}x the studies; "
               "ms per study: " + ", ".join(f"{n // 1000}k {results[n]['ours']['seconds'] / n * 1000:.2f}" for n in sizes)
               + f"\nfull registry ({REGISTRY_SIZE:,} studies) on a straight line from {big:,}: "
-              f"{per_study * REGISTRY_SIZE / 60:.0f} minutes (a lower bound: each study costs more as the "
-              "store grows, see the README)")
+              f"{per_study * REGISTRY_SIZE / 60:.0f} minutes (a lower bound: the wait for the store's merging "
+              "at the end of a load grows faster than the input, see the README)")
     print(f"\nnamed reports on the {largest:,}-study store (median ms)")
     for name, ms in sorted(latencies.items(), key=lambda kv: -kv[1] if kv[1] == kv[1] else 0):
         print(f"  {name:<36} {ms:>9.1f}")

@@ -50,6 +50,8 @@ BATCH_QUADS = 250_000
 #: batch written after all the mapping is done).
 FIRST_BATCH_QUADS = 25_000
 WRITERS = 2  #: batches written at once into an on-disk store
+#: seconds the store's final flush may take before the load says it is waiting for the store
+MERGE_NOTE_AFTER = 3.0
 SHARED_SEEN_MAX = 2_000_000  #: entity statements remembered per load (about 160 MB at most)
 WORKER_SEEN_MAX = 500_000  #: entity statements each worker process remembers (about 40 MB)
 #: Warnings printed one by one before they are only counted.
@@ -439,7 +441,7 @@ class Loader:
                 self._flush()
             finally:
                 self._writer.close()
-            self.store.flush()
+            self._final_flush()
         finally:
             progress.close()
         if skipped:
@@ -448,6 +450,19 @@ class Loader:
         self.summary.skipped = len(skipped)
         self.summary.seconds = time.monotonic() - started
         return self.summary
+
+    def _final_flush(self) -> None:
+        """Flush the store. Batches do not wait for the store to merge what they add, so on a big
+        load this waits until the merging has nearly caught up (a minute at 200k studies); the
+        load says so when the wait is long."""
+        timer = threading.Timer(MERGE_NOTE_AFTER, self._progress.note, args=(
+            "every record is written; waiting for the store to merge what was loaded (minutes on a big load)",))
+        timer.daemon = True
+        timer.start()
+        try:
+            self.store.flush()
+        finally:
+            timer.cancel()
 
     def _raw_records(self, sources: list[tuple[Path, str]], sizes: dict[Path, int]) -> Iterator[RawRecord]:
         for path, fmt in sources:

@@ -71,6 +71,15 @@ class Progress:
                 flush=True,
             )
 
+    def note(self, text: str) -> None:
+        """A line about what the load is doing besides reading records."""
+        if not self.enabled:
+            return
+        if self._bar is not None:
+            self._bar.write(text, file=self.stream)
+        else:
+            print(f"progress: {text}", file=self.stream, flush=True)
+
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()

@@ -421,3 +421,32 @@ def test_a_record_repeated_in_an_archive_names_the_archive(store: EmbeddedStore,
     assert f"a different record with this NCT id is also in {path} in this load; the later one is kept" in err
     statuses = {r["s"].value for r in store.query("SELECT ?s WHERE { ?t tg:overallStatus ?s }")}
     assert statuses == {"https://w3id.org/trialgraph/code/status-COMPLETED"}
+
+
+def test_a_long_wait_for_the_store_at_the_end_of_a_load_is_announced(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches do not wait for the store's merging, so a big load ends with a flush that can take
+    minutes: when it takes longer than MERGE_NOTE_AFTER the load says what it is waiting for; a
+    quick one says nothing."""
+    import graph.loader as loader
+
+    path = write_jsonl(tmp_path / "a.jsonl", [minimal_study("NCT90000001")])
+    note = "waiting for the store to merge what was loaded"
+    with open_store(tmp_path / "quick") as store:
+        err = io.StringIO()
+        Loader(store, err=err, progress=True).load([path])
+    assert note not in err.getvalue()
+
+    monkeypatch.setattr(loader, "MERGE_NOTE_AFTER", 0.05)
+    original = EmbeddedStore.flush
+
+    def slow_flush(self: EmbeddedStore) -> None:  # the store's merging, made to take a while
+        time.sleep(0.5)
+        original(self)
+
+    monkeypatch.setattr(EmbeddedStore, "flush", slow_flush)
+    with open_store(tmp_path / "slow") as store:
+        err = io.StringIO()
+        summary = Loader(store, err=err, progress=True).load([path])
+    assert summary.new == 1
+    assert f"progress: every record is written; {note}" in err.getvalue(), err.getvalue()
