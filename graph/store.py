@@ -244,9 +244,10 @@ class EmbeddedStore:
                 self._store.load(fresh.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
         if replaced:
             self._store.update(_replace_update(replaced))
-        # Files the bulk loader hands to the store are on disk, synced, once it returns: only writes
-        # made through a transaction need a flush before the journal goes. A flush also waits for
-        # the store's compaction to catch up, which, per batch, held big loads back.
+        # The files the bulk loader hands to the store are part of it (in RocksDB's manifest) once
+        # it returns: only writes made through a transaction need a flush before the journal goes.
+        # A flush also waits for the store's compaction to catch up, which, batch after batch,
+        # would slow a big load more and more as the store grows.
         self._end_journal(slot, flush=bool(replaced) or (bool(fresh) and not bulk))
 
     def _journal(self, graphs: list[str], slot: int = 0) -> None:
