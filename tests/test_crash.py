@@ -264,7 +264,9 @@ def test_a_worker_killed_mid_load_stops_the_load_with_a_message_and_a_rerun_comp
         registry: Path, tmp_path: Path) -> None:
     """The system may kill a worker (out of memory): the load must say so and stop, not wait forever."""
     store_dir = tmp_path / "worker-killed"
-    watched = Watched(load_command(registry, store_dir, 2))
+    command = load_command(registry, store_dir, 2)
+    command[1:1] = ["-X", "faulthandler"]  # so that a hung load can be made to show its threads
+    watched = Watched(command)
     try:
         deadline = time.monotonic() + 120
         while watched.studies == 0 and watched.proc.poll() is None and time.monotonic() < deadline:
@@ -278,7 +280,14 @@ def test_a_worker_killed_mid_load_stops_the_load_with_a_message_and_a_rerun_comp
         try:
             code = watched.proc.wait(timeout=120)
         except subprocess.TimeoutExpired:
-            pytest.fail("the load went on waiting for a killed worker")
+            watched.proc.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack
+            try:
+                watched.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+            watched._reader.join(timeout=5)  # noqa: SLF001
+            pytest.fail(f"the load went on waiting for a killed worker (pid {max(workers)} of {workers}); "
+                        "where it waited:\n" + "".join(watched.lines[-80:]))
     finally:
         watched.kill()
     text = "".join(watched.lines)
