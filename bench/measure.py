@@ -46,18 +46,24 @@ def read_measure(text: str) -> Measure:
     return Measure(float(wall), int(main_kb), float(cpu), int(returncode), int(tree_kb))
 
 
+def children(pid: int) -> list[int]:
+    """The running processes ``pid`` started, from ``/proc/PID/task/TID/children`` (none if it ended)."""
+    found: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as f:
+                found.extend(int(child) for child in f.read().split())
+    except OSError:  # ended meanwhile, or no /proc
+        pass
+    return found
+
+
 def descendants(root: int) -> list[int]:
-    """``root`` and every process below it, from ``/proc/PID/task/TID/children``."""
+    """``root`` and every process below it."""
     found, i = [root], 0
     while i < len(found):
-        pid = found[i]
+        found.extend(children(found[i]))
         i += 1
-        try:
-            for task in os.listdir(f"/proc/{pid}/task"):
-                with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as f:
-                    found.extend(int(child) for child in f.read().split())
-        except OSError:  # ended meanwhile, or no /proc
-            continue
     return found
 
 

@@ -35,7 +35,7 @@ import pytest
 from graph import vocab
 from graph.store import JOURNAL, EmbeddedStore, open_store
 from graph.vocab import TG, TRIAL_GRAPH_NS
-from tests.conftest import ROOT, synthetic_registry
+from tests.conftest import ROOT, bench_script, synthetic_registry
 
 #: Studies in the synthetic registry (every one about 300 quads, some with a results section).
 STUDIES = 2000
@@ -260,14 +260,6 @@ def test_the_check_finds_a_half_written_trial(tmp_path: Path) -> None:
             check_whole_trials(half, clean)
 
 
-def children(pid: int) -> list[int]:
-    """The processes ``pid`` started that are running."""
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        found.extend(int(child) for child in (task / "children").read_text(encoding="ascii").split())
-    return found
-
-
 def test_a_worker_killed_mid_load_stops_the_load_with_a_message_and_a_rerun_completes(
         registry: Path, tmp_path: Path) -> None:
     """The system may kill a worker (out of memory): the load must say so and stop, not wait forever."""
@@ -282,6 +274,7 @@ def test_a_worker_killed_mid_load_stops_the_load_with_a_message_and_a_rerun_comp
         assert watched.studies > 0, "".join(watched.lines[-20:])
         # the workers are the forkserver's children (told apart by parent, not by number: process
         # ids wrap around, so the forkserver may have the higher one)
+        children = bench_script("measure").children
         forkservers = [pid for pid in children(watched.proc.pid)
                        if "forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")]
         assert len(forkservers) == 1, forkservers
