@@ -16,9 +16,12 @@ import functools
 import hashlib
 import multiprocessing
 import os
+import pickle
 import queue
 import re
+import shutil
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
@@ -54,6 +57,8 @@ WRITERS = 2  #: batches written at once into an on-disk store
 MERGE_NOTE_AFTER = 3.0
 SHARED_SEEN_MAX = 2_000_000  #: entity statements remembered per load (about 160 MB at most)
 WORKER_SEEN_MAX = 500_000  #: entity statements each worker process remembers (about 40 MB)
+#: Prefix of the temporary directories through which workers hand their results over.
+HANDOVER_PREFIX = "trialgraph-load-"
 #: Warnings printed one by one before they are only counted.
 MAX_WARNINGS_SHOWN = 50
 
@@ -305,16 +310,54 @@ def map_raw(raw: RawRecord, loaded_at: str, strict: bool = False, linker: Linker
     return out
 
 
-def _map_chunk(chunk: list[RawRecord], loaded_at: str, strict: bool) -> list[list[Mapped | InputError]]:
+def _map_chunk(chunk: list[RawRecord], loaded_at: str, strict: bool, handover: str) -> str:
     """Map records in a worker; entity statements this worker sent before are not sent again (the
-    main process removes the repeats between workers)."""
+    main process removes the repeats between workers).
+
+    The results go into a file in the ``handover`` directory, and only its name goes back through the
+    executor's pipe. That pipe is shared by the workers, and a result bigger than the pipe is written
+    in pieces: a worker killed half-way through one leaves the executor waiting for the rest forever
+    (it holds the pipe's other end itself, so no end-of-file comes). A name is far under PIPE_BUF, and
+    the kernel writes it whole or not at all, so a killed worker is always seen as a broken pool.
+    """
     out = [map_raw(raw, loaded_at, strict) for raw in chunk]
     if _WORKER_SEEN is not None:
         for results in out:
             for item in results:
                 if isinstance(item, Mapped):
                     item.shared_nquads = "".join(_WORKER_SEEN.unseen(item.shared_nquads))
-    return out
+    fd, name = tempfile.mkstemp(dir=handover)
+    with open(fd, "wb") as file:
+        file.write(pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
+    return name
+
+
+def _take_over(name: str) -> list[list[Mapped | InputError]]:
+    """The results a worker handed over in the file ``name`` (removed once read)."""
+    with open(name, "rb") as file:
+        data = file.read()
+    os.unlink(name)
+    return pickle.loads(data)  # noqa: S301 - written by this load's own workers
+
+
+def _handover_directory() -> tempfile.TemporaryDirectory[str]:
+    """A new directory for the workers' results, named after this process; the ones that loads
+    killed before they could remove theirs (their process is gone) are removed first."""
+    for old in Path(tempfile.gettempdir()).glob(HANDOVER_PREFIX + "*"):
+        pid = old.name[len(HANDOVER_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    return tempfile.TemporaryDirectory(prefix=f"{HANDOVER_PREFIX}{os.getpid()}-")
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
 
 
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[tuple[Path, bool]]:
@@ -483,21 +526,22 @@ class Loader:
             for raw in raws:
                 self._accept(map_raw(raw, self.loaded_at, self.strict, self.linker))
             return
-        task = partial(_map_chunk, loaded_at=self.loaded_at, strict=self.strict)
+        handover = _handover_directory()
+        task = partial(_map_chunk, loaded_at=self.loaded_at, strict=self.strict, handover=handover.name)
         # concurrent.futures rather than multiprocessing.Pool: Pool's worker-keeping thread wakes
         # whenever results wait to be read, and spins while big results stream in (~5% of a core
         # in a 10k load); and a worker that dies makes a Pool wait forever, where an executor raises.
         pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"),
                                    initializer=_init_worker, initargs=(self.linker,))
-        in_flight: deque[Future[list[list[Mapped | InputError]]]] = deque()
+        in_flight: deque[Future[str]] = deque()
         try:
             for chunk in _chunks(raws, CHUNK):
                 in_flight.append(pool.submit(task, chunk))
                 while len(in_flight) > self.workers * 3:
-                    for result in in_flight.popleft().result():
+                    for result in _take_over(in_flight.popleft().result()):
                         self._accept(result)
             while in_flight:
-                for result in in_flight.popleft().result():
+                for result in _take_over(in_flight.popleft().result()):
                     self._accept(result)
         except BrokenProcessPool:
             raise GraphError(
@@ -507,6 +551,7 @@ class Loader:
             ) from None
         finally:  # after an error, what waits is dropped; the tasks running finish (a moment)
             pool.shutdown(cancel_futures=True)
+            handover.cleanup()
 
     def _raws_to_map(self, raws: Iterator[RawRecord]) -> Iterator[RawRecord]:
         """The raw records that need mapping, each with its mapping key. A record whose key a trial

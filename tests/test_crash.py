@@ -114,9 +114,9 @@ def clean(registry: Path, tmp_path_factory: pytest.TempPathFactory) -> Clean:
 class Watched:
     """A load in a subprocess whose stderr is read as it comes (for its progress lines)."""
 
-    def __init__(self, command: list[str]) -> None:
-        self.proc = subprocess.Popen(command, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                     text=True, start_new_session=True)
+    def __init__(self, command: list[str], environment: dict[str, str] | None = None) -> None:
+        self.proc = subprocess.Popen(command, env=environment or env(), stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, text=True, start_new_session=True)
         self.studies = self.quads = 0
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -260,40 +260,39 @@ def test_the_check_finds_a_half_written_trial(tmp_path: Path) -> None:
             check_whole_trials(half, clean)
 
 
-def test_a_worker_killed_mid_load_stops_the_load_with_a_message_and_a_rerun_completes(
-        registry: Path, tmp_path: Path) -> None:
-    """The system may kill a worker (out of memory): the load must say so and stop, not wait forever."""
-    store_dir = tmp_path / "worker-killed"
-    command = load_command(registry, store_dir, 2)
-    command[1:1] = ["-X", "faulthandler"]  # so that a hung load can be made to show its threads
-    watched = Watched(command)
+def load_workers(watched: Watched) -> list[int]:
+    """The worker processes of a load: the forkserver's children (told apart by parent, not by number:
+    process ids wrap around, so the forkserver may have the higher one)."""
+    children = bench_script("measure").children
+    forkservers = [pid for pid in children(watched.proc.pid)
+                   if "forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")]
+    assert len(forkservers) == 1, forkservers
+    workers = children(forkservers[0])
+    assert len(workers) == 2, workers
+    return workers
+
+
+def cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def exit_code_or_stacks(watched: Watched, killed: int, workers: list[int]) -> int:
+    """The load's exit code; if it does not end within 120 s, fail with every thread's stack."""
     try:
-        deadline = time.monotonic() + 120
-        while watched.studies == 0 and watched.proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert watched.studies > 0, "".join(watched.lines[-20:])
-        # the workers are the forkserver's children (told apart by parent, not by number: process
-        # ids wrap around, so the forkserver may have the higher one)
-        children = bench_script("measure").children
-        forkservers = [pid for pid in children(watched.proc.pid)
-                       if "forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")]
-        assert len(forkservers) == 1, forkservers
-        workers = children(forkservers[0])
-        assert len(workers) == 2, workers
-        os.kill(workers[-1], signal.SIGKILL)
+        return watched.proc.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        watched.proc.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack
         try:
-            code = watched.proc.wait(timeout=120)
+            watched.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            watched.proc.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack
-            try:
-                watched.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
-            watched._reader.join(timeout=5)  # noqa: SLF001
-            pytest.fail(f"the load went on waiting for a killed worker (pid {workers[-1]} of {workers}); "
-                        "where it waited:\n" + "".join(watched.lines[-80:]))
-    finally:
-        watched.kill()
+            pass
+        watched._reader.join(timeout=5)  # noqa: SLF001
+        pytest.fail(f"the load went on waiting for a killed worker (pid {killed} of {workers}); "
+                    "where it waited:\n" + "".join(watched.lines[-80:]))
+
+
+def check_stopped_then_rerun(watched: Watched, code: int, registry: Path, store_dir: Path) -> None:
     text = "".join(watched.lines)
     assert code == 1, text[-2000:]
     assert "a worker process stopped while mapping records" in text and "Traceback" not in text, text[-2000:]
@@ -303,6 +302,90 @@ def test_a_worker_killed_mid_load_stops_the_load_with_a_message_and_a_rerun_comp
     done = subprocess.run(load_command(registry, store_dir, 2), env=env(), capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     assert f"({STUDIES - trials_before:,} new, 0 changed, {trials_before:,} unchanged)" in done.stderr
+
+
+def started(watched: Watched) -> None:
+    deadline = time.monotonic() + 120
+    while watched.studies == 0 and watched.proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert watched.studies > 0, "".join(watched.lines[-20:])
+
+
+def faulthandled(command: list[str]) -> list[str]:
+    return command[:1] + ["-X", "faulthandler"] + command[1:]  # so that a hung load can show its threads
+
+
+def test_a_worker_killed_mid_load_stops_the_load_with_a_message_and_a_rerun_completes(
+        registry: Path, tmp_path: Path) -> None:
+    """The system may kill a worker (out of memory): the load must say so and stop, not wait forever."""
+    store_dir = tmp_path / "worker-killed"
+    watched = Watched(faulthandled(load_command(registry, store_dir, 2)))
+    try:
+        started(watched)
+        workers = load_workers(watched)
+        os.kill(workers[-1], signal.SIGKILL)
+        code = exit_code_or_stacks(watched, workers[-1], workers)
+    finally:
+        watched.kill()
+    check_stopped_then_rerun(watched, code, registry, store_dir)
+
+
+def test_a_worker_killed_while_its_results_wait_to_be_read_stops_the_load(
+        registry: Path, tmp_path: Path) -> None:
+    """A worker killed while it hands its results over must not leave the load waiting for the rest of
+    them. The load is stopped (SIGSTOP) so that nothing reads what the workers send; once one is
+    blocked writing into the pipe to the load, or both have gone quiet, that one is killed and the
+    load resumed. (When results went through the executor's pipe, a worker killed half-way through
+    writing one left the load waiting forever for the rest of it.)"""
+    store_dir = tmp_path / "worker-killed-sending"
+    watched = Watched(faulthandled(load_command(registry, store_dir, 2)))
+    try:
+        started(watched)
+        workers = load_workers(watched)
+        os.kill(watched.proc.pid, signal.SIGSTOP)
+        try:
+            # wait for one blocked writing into the pipe to the load (the kernel names the wait), or
+            # for both to go quiet
+            before, deadline, writing = [cpu_ticks(pid) for pid in workers], time.monotonic() + 30, []
+            while time.monotonic() < deadline:
+                time.sleep(0.5)
+                writing = [pid for pid in workers
+                           if Path(f"/proc/{pid}/wchan").read_text().endswith("pipe_write")]
+                now = [cpu_ticks(pid) for pid in workers]
+                if writing or now == before:
+                    break
+                before = now
+            killed = (writing or workers)[-1]
+            os.kill(killed, signal.SIGKILL)
+        finally:
+            os.kill(watched.proc.pid, signal.SIGCONT)
+        code = exit_code_or_stacks(watched, killed, workers)
+    finally:
+        watched.kill()
+    check_stopped_then_rerun(watched, code, registry, store_dir)
+
+
+def test_what_a_killed_load_handed_over_is_removed_by_the_next_load(registry: Path, tmp_path: Path) -> None:
+    """Workers hand their results over through files in a temporary directory, which a killed load
+    cannot remove; the next load removes it (its process is gone), and leaves other loads' alone."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    environment = dict(env(), TMPDIR=str(temporary))
+    store_dir = tmp_path / "killed"
+    running = temporary / f"trialgraph-load-{os.getpid()}-x"  # as if this process were loading
+    running.mkdir()
+    watched = Watched(load_command(registry, store_dir, 2), environment)
+    try:
+        started(watched)
+        killed = watched.proc.pid
+    finally:
+        watched.kill()
+    def ours() -> list[str]:  # (multiprocessing leaves its own directory too)
+        return sorted(p.name for p in temporary.glob("trialgraph-load-*"))
+    assert any(name.startswith(f"trialgraph-load-{killed}-") for name in ours()), ours()
+    done = subprocess.run(load_command(registry, store_dir, 2), env=environment, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert ours() == [running.name]
 
 
 #: Writes one batch through each path of ``write_graphs`` and is killed before it can close the store.
