@@ -526,32 +526,31 @@ class Loader:
             for raw in raws:
                 self._accept(map_raw(raw, self.loaded_at, self.strict, self.linker))
             return
-        handover = _handover_directory()
-        task = partial(_map_chunk, loaded_at=self.loaded_at, strict=self.strict, handover=handover.name)
-        # concurrent.futures rather than multiprocessing.Pool: Pool's worker-keeping thread wakes
-        # whenever results wait to be read, and spins while big results stream in (~5% of a core
-        # in a 10k load); and a worker that dies makes a Pool wait forever, where an executor raises.
-        pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"),
-                                   initializer=_init_worker, initargs=(self.linker,))
-        in_flight: deque[Future[str]] = deque()
-        try:
-            for chunk in _chunks(raws, CHUNK):
-                in_flight.append(pool.submit(task, chunk))
-                while len(in_flight) > self.workers * 3:
+        with _handover_directory() as handover:
+            task = partial(_map_chunk, loaded_at=self.loaded_at, strict=self.strict, handover=handover)
+            # concurrent.futures rather than multiprocessing.Pool: Pool's worker-keeping thread wakes
+            # whenever results wait to be read, and spins while big results stream in (~5% of a core
+            # in a 10k load); and a worker that dies makes a Pool wait forever, where an executor raises.
+            pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"),
+                                       initializer=_init_worker, initargs=(self.linker,))
+            in_flight: deque[Future[str]] = deque()
+            try:
+                for chunk in _chunks(raws, CHUNK):
+                    in_flight.append(pool.submit(task, chunk))
+                    while len(in_flight) > self.workers * 3:
+                        for result in _take_over(in_flight.popleft().result()):
+                            self._accept(result)
+                while in_flight:
                     for result in _take_over(in_flight.popleft().result()):
                         self._accept(result)
-            while in_flight:
-                for result in _take_over(in_flight.popleft().result()):
-                    self._accept(result)
-        except BrokenProcessPool:
-            raise GraphError(
-                "a worker process stopped while mapping records (killed by the system? short of memory?); "
-                "the trials written so far are whole — run the same load again to finish it (it skips them), "
-                "with fewer --workers if memory is short"
-            ) from None
-        finally:  # after an error, what waits is dropped; the tasks running finish (a moment)
-            pool.shutdown(cancel_futures=True)
-            handover.cleanup()
+            except BrokenProcessPool:
+                raise GraphError(
+                    "a worker process stopped while mapping records (killed by the system? short of memory?); "
+                    "the trials written so far are whole — run the same load again to finish it (it skips them), "
+                    "with fewer --workers if memory is short"
+                ) from None
+            finally:  # after an error, what waits is dropped; the tasks running finish (a moment)
+                pool.shutdown(cancel_futures=True)
 
     def _raws_to_map(self, raws: Iterator[RawRecord]) -> Iterator[RawRecord]:
         """The raw records that need mapping, each with its mapping key. A record whose key a trial
