@@ -33,6 +33,7 @@ from pathlib import Path
 import pytest
 
 from graph import vocab
+from graph.loader import HANDOVER_PREFIX
 from graph.store import JOURNAL, EmbeddedStore, open_store
 from graph.vocab import TG, TRIAL_GRAPH_NS
 from tests.conftest import ROOT, bench_script, synthetic_registry
@@ -272,11 +273,6 @@ def load_workers(watched: Watched) -> list[int]:
     return workers
 
 
-def cpu_ticks(pid: int) -> int:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime + stime
-
-
 def exit_code_or_stacks(watched: Watched, killed: int, workers: list[int]) -> int:
     """The load's exit code; if it does not end within 120 s, fail with every thread's stack."""
     try:
@@ -346,12 +342,13 @@ def test_a_worker_killed_while_its_results_wait_to_be_read_stops_the_load(
         try:
             # wait for one blocked writing into the pipe to the load (the kernel names the wait), or
             # for both to go quiet
-            before, deadline, writing = [cpu_ticks(pid) for pid in workers], time.monotonic() + 30, []
+            cpu_seconds = bench_script("measure").cpu_seconds
+            before, deadline, writing = [cpu_seconds(pid) for pid in workers], time.monotonic() + 30, []
             while time.monotonic() < deadline:
                 time.sleep(0.5)
                 writing = [pid for pid in workers
                            if Path(f"/proc/{pid}/wchan").read_text().endswith("pipe_write")]
-                now = [cpu_ticks(pid) for pid in workers]
+                now = [cpu_seconds(pid) for pid in workers]
                 if writing or now == before:
                     break
                 before = now
@@ -372,7 +369,7 @@ def test_what_a_killed_load_handed_over_is_removed_by_the_next_load(registry: Pa
     temporary.mkdir()
     environment = dict(env(), TMPDIR=str(temporary))
     store_dir = tmp_path / "killed"
-    running = temporary / f"trialgraph-load-{os.getpid()}-x"  # as if this process were loading
+    running = temporary / f"{HANDOVER_PREFIX}{os.getpid()}-x"  # as if this process were loading
     running.mkdir()
     watched = Watched(load_command(registry, store_dir, 2), environment)
     try:
@@ -380,9 +377,11 @@ def test_what_a_killed_load_handed_over_is_removed_by_the_next_load(registry: Pa
         killed = watched.proc.pid
     finally:
         watched.kill()
-    def ours() -> list[str]:  # (multiprocessing leaves its own directory too)
-        return sorted(p.name for p in temporary.glob("trialgraph-load-*"))
-    assert any(name.startswith(f"trialgraph-load-{killed}-") for name in ours()), ours()
+
+    def ours() -> list[str]:  # (multiprocessing leaves a directory of its own too)
+        return sorted(p.name for p in temporary.glob(HANDOVER_PREFIX + "*"))
+
+    assert any(name.startswith(f"{HANDOVER_PREFIX}{killed}-") for name in ours()), ours()
     done = subprocess.run(load_command(registry, store_dir, 2), env=environment, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     assert ours() == [running.name]
