@@ -326,10 +326,21 @@ def _map_chunk(chunk: list[RawRecord], loaded_at: str, strict: bool, handover: s
             for item in results:
                 if isinstance(item, Mapped):
                     item.shared_nquads = "".join(_WORKER_SEEN.unseen(item.shared_nquads))
-    fd, name = tempfile.mkstemp(dir=handover)
-    with open(fd, "wb") as file:
-        file.write(pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
+    try:
+        fd, name = tempfile.mkstemp(dir=handover)
+        with open(fd, "wb") as file:
+            file.write(pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError as exc:
+        raise _handover_error(os.path.dirname(handover), exc) from None
     return name
+
+
+def _handover_error(where: str, exc: OSError) -> GraphError:
+    return GraphError(
+        f"{where}: cannot write the workers' results there ({exc.strerror or exc}) — expected a writable "
+        "temporary directory with room for a few files of about 3 MB (set TMPDIR to another one), or load "
+        "with --workers 1"
+    )
 
 
 def _take_over(name: str) -> list[list[Mapped | InputError]]:
@@ -343,11 +354,15 @@ def _take_over(name: str) -> list[list[Mapped | InputError]]:
 def _handover_directory() -> tempfile.TemporaryDirectory[str]:
     """A new directory for the workers' results, named after this process; the ones that loads
     killed before they could remove theirs (their process is gone) are removed first."""
-    for old in Path(tempfile.gettempdir()).glob(HANDOVER_PREFIX + "*"):
-        pid = old.name[len(HANDOVER_PREFIX):].split("-", 1)[0]
-        if pid.isdigit() and not _running(int(pid)):
-            shutil.rmtree(old, ignore_errors=True)
-    return tempfile.TemporaryDirectory(prefix=f"{HANDOVER_PREFIX}{os.getpid()}-")
+    try:
+        where = tempfile.gettempdir()
+        for old in Path(where).glob(HANDOVER_PREFIX + "*"):
+            pid = old.name[len(HANDOVER_PREFIX):].split("-", 1)[0]
+            if pid.isdigit() and not _running(int(pid)):
+                shutil.rmtree(old, ignore_errors=True)
+        return tempfile.TemporaryDirectory(prefix=f"{HANDOVER_PREFIX}{os.getpid()}-")
+    except OSError as exc:  # no usable temporary directory at all
+        raise _handover_error(os.environ.get("TMPDIR", "the temporary directory"), exc) from None
 
 
 def _running(pid: int) -> bool:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import random
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -385,6 +386,19 @@ def test_what_a_killed_load_handed_over_is_removed_by_the_next_load(registry: Pa
     done = subprocess.run(load_command(registry, store_dir, 2), env=environment, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     assert ours() == [running.name]
+
+
+def test_workers_that_cannot_hand_their_results_over_stop_the_load_with_a_message(registry: Path) -> None:
+    """A temporary directory without room (here: files capped at 1 MB, as a full disk would refuse
+    them) stops the load with a message that says where and what to do, not a traceback."""
+    def capped() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
+
+    done = subprocess.run(load_command(registry, Path("memory:"), 2), env=env(), capture_output=True,
+                          text=True, preexec_fn=capped, timeout=300)
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "cannot write the workers' results there (File too large)" in done.stderr, done.stderr[-2000:]
+    assert "set TMPDIR to another one" in done.stderr and "Traceback" not in done.stderr, done.stderr[-2000:]
 
 
 #: Writes one batch through each path of ``write_graphs`` and is killed before it can close the store.
