@@ -93,7 +93,7 @@ def build(store: str | None) -> int:
               help="Worker processes that map records to quads. The store's writes use about 1.5 cores "
                    "of their own: on 2 cores, 1 and 2 workers load about as fast (1 uses less memory); "
                    "more workers pay off on more cores. With more than 1, workers hand their results "
-                   "over through files in the temporary directory (TMPDIR): a few of about 3 MB at a time.")
+                   "over through files in the temporary directory (TMPDIR), a few files of about 3 MB at a time.")
 @click.option("--strict", is_flag=True, help="Reject records that have warnings (missing fields, unknown codes).")
 @click.option("--format", "fmt", type=click.Choice(LOAD_FORMATS), default=None,
               help="Input format (default: detected from each file's content).")

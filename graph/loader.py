@@ -371,7 +371,7 @@ def _running(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:  # another user's
-        return True
+        pass
     return True
 
 
@@ -543,9 +543,8 @@ class Loader:
             return
         with _handover_directory() as handover:
             task = partial(_map_chunk, loaded_at=self.loaded_at, strict=self.strict, handover=handover)
-            # concurrent.futures rather than multiprocessing.Pool: Pool's worker-keeping thread wakes
-            # whenever results wait to be read, and spins while big results stream in (~5% of a core
-            # in a 10k load); and a worker that dies makes a Pool wait forever, where an executor raises.
+            # concurrent.futures rather than multiprocessing.Pool: a worker that dies makes a Pool wait
+            # forever, where an executor raises (once results cannot be cut off half-way: _map_chunk).
             pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"),
                                        initializer=_init_worker, initargs=(self.linker,))
             in_flight: deque[Future[str]] = deque()
