@@ -421,13 +421,17 @@ def report_run(name: str, params: tuple[str, ...], fmt: str, chart: Path | None,
               help="Most rows in a SELECT answer (more: 422).")
 @click.option("--max-bytes", type=click.IntRange(1, None), default=100 * 1024 * 1024, show_default=True,
               help="Most bytes in any answer (more: 422).")
+@click.option("--max-query-depth", type=click.IntRange(1, 10_000), default=100, show_default=True,
+              help="Deepest nesting of brackets ({ ( [) a query may have (deeper: 400); the parser would crash on thousands.")
+@click.option("--max-query-length", type=click.IntRange(1, None), default=1_000_000, show_default=True,
+              metavar="CHARACTERS", help="Longest query or update text (longer: 400).")
 @click.option("--workers", "-w", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Query worker processes (read-only); with --allow-update there is one.")
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="A line per request on stderr.")
 @_queries_option
 @_store_option
 def serve(host: str, port: int, allow_update: bool, allow_service: bool, time_limit: float, max_rows: int,
-          max_bytes: int, workers: int, access_log: bool, queries: Path | None, store: str | None) -> int:
+          max_bytes: int, max_query_depth: int, max_query_length: int, workers: int, access_log: bool, queries: Path | None, store: str | None) -> int:
     """Serve the graph over HTTP: a SPARQL 1.1 endpoint at /sparql, a page to query it and run the
     reports at /, the reports at /reports/NAME, and the network view at /network.
 
@@ -448,7 +452,8 @@ def serve(host: str, port: int, allow_update: bool, allow_service: bool, time_li
 
     config = ServerConfig(
         location=store or paths.default_store(), host=host, port=port, workers=workers, allow_update=allow_update,
-        allow_service=allow_service, limits=Limits(time=time_limit, rows=max_rows, bytes=max_bytes),
+        allow_service=allow_service, limits=Limits(time=time_limit, rows=max_rows, bytes=max_bytes, depth=max_query_depth,
+                      length=max_query_length),
         queries=queries, access_log=access_log,
     )
     return run_server(config, err=sys.stderr)

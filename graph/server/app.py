@@ -23,7 +23,7 @@ from graph import __version__
 from graph.errors import GraphError
 from graph.reports import Report, catalogue_turtle, load_reports
 from graph.server.protocol import (
-    EXTENSIONS, HttpError, accepts_turtle, check_federation, read_sparql_request, report_params,
+    EXTENSIONS, HttpError, accepts_turtle, check_federation, check_size, read_sparql_request, report_params,
 )
 from graph.server.workers import Job, Limits, Reply, WorkerConfig, WorkerPool
 
@@ -65,7 +65,8 @@ class ServerConfig:
 
     def worker_config(self) -> WorkerConfig:
         return WorkerConfig(location=self.location, read_only=not self.allow_update, limits=self.limits,
-                            queries=str(self.queries) if self.queries else None)
+                            queries=str(self.queries) if self.queries else None,
+                            allow_service=self.allow_service)
 
 
 def is_loopback(host: str) -> bool:
@@ -94,9 +95,31 @@ def _host_of(value: str) -> str:
     return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
 
 
+def _runs_something(path: str) -> bool:
+    """Whether a GET of this path runs a query (a link from another site must not start one)."""
+    return path == "/sparql" or path.startswith(("/reports/", "/network"))
+
+
+def _foreign_page(headers: dict[str, str], host: str, *, referer: bool) -> str | None:
+    """The other web site a browser says a request comes from, or None: ``Sec-Fetch-Site:
+    cross-site``, an ``Origin`` of another host (or the opaque ``null``), and with ``referer`` a
+    ``Referer`` of another host. Programs send none of these."""
+    if headers.get("sec-fetch-site", "").lower() == "cross-site":
+        return "another web site (Sec-Fetch-Site: cross-site)"
+    if headers.get("origin", "").strip().lower() == "null":
+        return "a page of no origin (Origin: null)"
+    for name in ("origin", "referer") if referer else ("origin",):
+        if name in headers:
+            netloc = urlsplit(headers[name]).netloc.lower()
+            if netloc != host.lower():
+                return f"the web page at {headers[name]}"
+    return None
+
+
 class Guard:
     """ASGI middleware: answers only to loopback Host names when bound to loopback (no DNS
-    rebinding), refuses cross-origin POSTs (no cross-site updates or queries), and adds security
+    rebinding), refuses POSTs and query-running GETs that a browser says come from another site
+    (no cross-site updates or queries), and adds security
     headers to every response."""
 
     def __init__(self, app: Any, *, loopback: bool) -> None:
@@ -113,11 +136,11 @@ class Guard:
         if self.loopback and _host_of(host).lower() not in LOOPBACK_NAMES:
             problem = (421, f"Host {host!r} is not this server — it answers to 127.0.0.1 and localhost only "
                        "(start it with --host to serve other names)")
-        elif scope["method"] not in ("GET", "HEAD", "OPTIONS") and "origin" in headers:
-            origin = urlsplit(headers["origin"])
-            if origin.netloc.lower() != host.lower():
-                problem = (403, f"a {scope['method']} from the web page at {headers['origin']} is refused: "
-                           "this server accepts POSTs from its own pages and from programs only")
+        elif scope["method"] != "OPTIONS" and (scope["method"] not in ("GET", "HEAD") or _runs_something(scope["path"])):
+            foreign = _foreign_page(headers, host, referer=scope["method"] not in ("GET", "HEAD"))
+            if foreign is not None:
+                problem = (403, f"a {scope['method']} from {foreign} is refused: this server answers queries "
+                           "from its own pages and from programs only")
         if problem is not None:
             await _error(*problem)(scope, receive, send)
             return
@@ -162,6 +185,8 @@ def create_app(config: ServerConfig, pool: WorkerPool) -> Any:
         body = await _body(request) if request.method == "POST" else b""
         asked = read_sparql_request(request.method, request.query_params.multi_items(),
                                     request.headers.get("content-type"), body)
+        check_size(asked.update if asked.update is not None else asked.query or "",
+                   depth=config.limits.depth, length=config.limits.length)
         if asked.update is not None:
             if not config.allow_update:
                 raise HttpError(403, "this server is read-only: updates are refused — start it with "
@@ -207,7 +232,8 @@ def create_app(config: ServerConfig, pool: WorkerPool) -> Any:
         return JSONResponse({
             "trialgraph": __version__, "readOnly": not config.allow_update, "service": config.allow_service,
             "workers": pool.size, "timeLimit": config.limits.time, "maxRows": config.limits.rows,
-            "maxBytes": config.limits.bytes, "readyWorkers": pool.ready,
+            "maxBytes": config.limits.bytes, "maxQueryDepth": config.limits.depth,
+            "maxQueryLength": config.limits.length, "readyWorkers": pool.ready,
             "replacedWorkers": pool.replaced,
         })
 

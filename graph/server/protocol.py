@@ -206,37 +206,102 @@ def read_sparql_request(method: str, url_params: Sequence[tuple[str, str]], cont
 
 # --- what the server will not do --------------------------------------------------------------
 
-#: Strings, IRIs and comments: the places where a keyword is only text.
-_OPAQUE = re.compile(
-    r"'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'(?:[^'\\\n\r]|\\.)*'"
-    r'|"(?:[^"\\\n\r]|\\.)*"'
-    r"|<[^<>\"{}|^`\\\x00-\x20]*>"
-    r"|#[^\n\r]*",
-    re.DOTALL,
-)
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
-def keyword_used(sparql: str, keyword: str) -> bool:
-    """Whether ``keyword`` is used as a SPARQL keyword (not in a string, IRI, comment or name).
+def _codepoints_expanded(sparql: str) -> str:
+    """The query with its ``\\uXXXX`` / ``\\UXXXXXXXX`` escapes replaced, as the SPARQL grammar
+    replaces them before anything else (so ``SERV\\u0049CE`` is the keyword SERVICE)."""
+    return _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), sparql)
 
-    >>> keyword_used('SELECT * { SERVICE <http://x/sparql> { ?s ?p ?o } }', "SERVICE")
+
+def _operations(tree: object, found: set[str]) -> set[str]:
+    """The names of the grammar rules a parsed query (rdflib's parse tree) is made of."""
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, CompValue):
+            found.add(node.name)
+            stack.extend(node.values())
+        elif isinstance(node, (list, tuple)) or hasattr(node, "asList"):
+            stack.extend(node)
+    return found
+
+
+def federation_used(sparql: str, *, update: bool) -> str | None:
+    """``SERVICE`` or ``LOAD`` when the query (or, with ``update``, the update) uses them, else None.
+
+    Decided on the query as a SPARQL parser reads it (rdflib's, which applies every escape the
+    grammar has: prefixed-name escapes such as ``tg:a\\'``, codepoint escapes, long strings,
+    comments), never by matching text. A query that names one of the keywords anywhere (after
+    codepoint escapes) but that the parser cannot read is taken as using it: what cannot be checked
+    is refused.
+
+    >>> federation_used("SELECT * { ?t <x:a> ?o } # SERVICE <http://x/>", update=False) is None
     True
-    >>> keyword_used('SELECT ?service { ?s ex:service "SERVICE" } # SERVICE', "SERVICE")
-    False
+    >>> federation_used("SELECT * { SERV\\u0049CE <http://x/> { ?s ?p ?o } }", update=False)
+    'SERVICE'
     """
-    code = _OPAQUE.sub(" ", sparql)
-    return re.search(rf"(?i)(?<![\w:?$.\-]){keyword}(?![\w:\-])", code) is not None
+    keywords = ("SERVICE", "LOAD") if update else ("SERVICE",)
+    text = _codepoints_expanded(sparql)
+    named = [k for k in keywords if re.search(k, text, re.IGNORECASE)]
+    if not named:
+        return None
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
+    try:
+        tree = (parseUpdate if update else parseQuery)(sparql)
+    except Exception:  # noqa: BLE001 - any parser failure: the query cannot be checked
+        return named[0]
+    rules = _operations(tree, set())
+    if "ServiceGraphPattern" in rules:
+        return "SERVICE"
+    if update and "Load" in rules:
+        return "LOAD"
+    return None
+
+
+_BRACKETS = re.compile(r"[{}()\[\]]")
+
+
+def check_size(sparql: str, *, depth: int, length: int) -> None:
+    """Refuse, before any parser sees it, a query longer than ``length`` characters or nesting
+    brackets deeper than ``depth`` (pyoxigraph's parser recurses, and a few thousand nested ``{`` or
+    ``(`` crash it). Brackets inside strings count too: a safe over-estimate.
+
+    >>> check_size("SELECT * { { ?s ?p ?o } }", depth=2, length=100)
+    >>> try:
+    ...     check_size("SELECT * { { { ?s ?p ?o } } }", depth=2, length=100)
+    ... except HttpError as exc:
+    ...     print(exc.status, exc.message)
+    400 the query nests brackets 3 deep — this server reads at most 2 (serve --max-query-depth)
+    """
+    if len(sparql) > length:
+        raise HttpError(400, f"the query has {len(sparql):,} characters — this server reads at most {length:,} "
+                        "(serve --max-query-length)")
+    level = deepest = 0
+    for bracket in _BRACKETS.findall(sparql):
+        if bracket in "{([":
+            level += 1
+            deepest = max(deepest, level)
+        else:
+            level = max(level - 1, 0)
+    if deepest > depth:
+        raise HttpError(400, f"the query nests brackets {deepest} deep — this server reads at most {depth} "
+                        "(serve --max-query-depth)")
 
 
 def check_federation(sparql: str, *, update: bool) -> None:
     """Refuse SERVICE (and, in updates, LOAD): pyoxigraph would fetch the URLs they name, so a server
-    would make requests wherever a client points it."""
-    if keyword_used(sparql, "SERVICE"):
+    would make requests wherever a client points it. (The query workers also run without a network
+    of their own unless --allow-service: see :mod:`graph.server.sandbox`.)"""
+    used = federation_used(sparql, update=update)
+    if used == "SERVICE":
         raise HttpError(403, "SERVICE is disabled on this server (it would make the server fetch URLs "
                         "for its clients) — start it with --allow-service to allow it")
-    if update and keyword_used(sparql, "LOAD"):
+    if used == "LOAD":
         raise HttpError(403, "LOAD is disabled on this server (it would make the server fetch URLs for "
                         "its clients) — start it with --allow-service to allow it")
 
@@ -261,6 +326,6 @@ def accepts_turtle(accept: str | None) -> bool:
 
 __all__: Sequence[str] = (
     "HttpError", "Format", "FORMATS", "SOLUTION_FORMATS", "GRAPH_FORMATS", "EXTENSIONS", "negotiate",
-    "SparqlRequest", "read_sparql_request", "keyword_used", "check_federation", "report_params",
+    "SparqlRequest", "read_sparql_request", "federation_used", "check_size", "check_federation", "report_params",
     "accepts_turtle",
 )

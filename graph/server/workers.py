@@ -39,6 +39,8 @@ class Limits:
     time: float = 30.0  #: seconds a query (or report, or network) may run
     rows: int = 100_000  #: rows of a SELECT answer
     bytes: int = 100 * 1024 * 1024  #: bytes of any answer, as sent
+    depth: int = 100  #: nesting of brackets in a query (pyoxigraph's parser crashes on thousands)
+    length: int = 1_000_000  #: characters of a query or update
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class WorkerConfig:
     read_only: bool = True
     limits: Limits = field(default_factory=Limits)
     queries: str | None = None  #: folder of named reports (default: the built-in queries/)
+    allow_service: bool = False  #: else the worker runs without a network (see graph.server.sandbox)
 
 
 @dataclass
@@ -228,6 +231,13 @@ def worker_main(conn: Connection, config: WorkerConfig, parent: int) -> None:
     _die_with_parent()
     if os.getppid() != parent:
         return
+    if not config.allow_service:  # before the store starts any thread: they all inherit it
+        from graph.server.sandbox import isolate_network
+
+        why = isolate_network()
+        if why is not None:
+            print(f"warning: query workers keep the host's network: {why}; SERVICE and LOAD are still "
+                  "refused on the parsed query", file=sys.stderr)
     from graph.store import EmbeddedStore
 
     try:
