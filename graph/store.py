@@ -23,6 +23,7 @@ from typing import IO, Callable, Iterable, Iterator, Protocol, Sequence
 import pyoxigraph as ox
 
 from graph.errors import QueryError, StoreError
+from graph.sparql_parse import has_dataset
 from graph.vocab import PREFIXES, TG
 
 MEMORY = "memory:"
@@ -309,14 +310,31 @@ class EmbeddedStore:
         *,
         substitutions: dict[ox.Variable, ox.NamedNode | ox.Literal] | None = None,
         union: bool = True,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+        base_iri: str | None = None,
     ) -> QueryResult:
-        """Run a SPARQL query over the union of all graphs; our prefixes are predeclared."""
+        """Run a SPARQL query; our prefixes are predeclared.
+
+        The dataset is the SPARQL 1.1 one: ``default_graphs`` / ``named_graphs`` when given (the
+        protocol's ``default-graph-uri`` / ``named-graph-uri``), else the query's own ``FROM`` /
+        ``FROM NAMED``, else (with ``union``) the union of all graphs as the default graph."""
+        options: dict[str, object] = {}
+        if default_graphs or named_graphs:
+            options["default_graph"] = [ox.NamedNode(g) for g in default_graphs] or ox.DefaultGraph()
+            if named_graphs:
+                options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+            union = False
+        elif union and has_dataset(sparql):
+            union = False  # pyoxigraph's union option would override the query's FROM
         try:
             return self._store.query(
                 sparql,
                 prefixes=PREFIXES,
                 use_default_graph_as_union=union,
                 substitutions=substitutions,
+                base_iri=base_iri,
+                **options,  # type: ignore[arg-type]
             )
         except SyntaxError as exc:
             raise QueryError(f"malformed SPARQL: {exc}") from exc

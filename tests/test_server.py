@@ -361,6 +361,43 @@ def test_a_deeply_nested_query_gets_400_and_the_workers_stay(server: Server) -> 
     assert answer.status == 400 and "--max-query-length" in answer.text, answer.text
 
 
+ENTITIES = "https://w3id.org/trialgraph/graph/entities"
+COUNT = "SELECT (COUNT(*) AS ?n) {from} WHERE {{ ?s ?p ?o }}"
+
+
+def _count(answer: Answer) -> int:
+    assert answer.status == 200, answer.text
+    return int(answer.json()["results"]["bindings"][0]["n"]["value"])  # type: ignore[index]
+
+
+def test_the_sparql_dataset_is_honoured(server: Server) -> None:
+    json_ = "application/sparql-results+json"
+    in_entities = _count(server.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{ENTITIES}> {{ ?s ?p ?o }} }}", json_))
+    union = _count(server.query(COUNT.format(**{"from": ""}), json_))
+    assert 0 < in_entities < union
+    assert _count(server.query(COUNT.format(**{"from": f"FROM <{ENTITIES}>"}), json_)) == in_entities < union
+    by_protocol = server.request("GET", "/sparql", params={"query": COUNT.format(**{"from": ""}),
+                                                           "default-graph-uri": ENTITIES}, headers={"Accept": json_})
+    assert _count(by_protocol) == in_entities
+    named = ("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    graphs = server.request("GET", "/sparql", params=[("query", named), ("named-graph-uri", ENTITIES)],
+                            headers={"Accept": json_}).json()["results"]["bindings"]  # type: ignore[index]
+    assert [(b["g"]["value"], int(b["n"]["value"])) for b in graphs] == [(ENTITIES, in_entities)]
+    from_named = server.query(named.replace("WHERE", f"FROM NAMED <{ENTITIES}> WHERE"), json_).json()
+    assert len(from_named["results"]["bindings"]) == 1  # type: ignore[index]
+    # a relative IRI is resolved against the endpoint's address, not a syntax error
+    relative = server.query("SELECT ?x WHERE { BIND(<graph/x> AS ?x) }", json_).json()
+    assert relative["results"]["bindings"][0]["x"]["value"] == server.url + "graph/x"  # type: ignore[index]
+
+
+def test_from_is_honoured_on_the_command_line(seed_store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = _copy(seed_store, "from-cli")
+    with open_store(store, create=False) as opened:
+        in_entities = sum(1 for _ in opened.quads(ENTITIES))
+    assert main(["query", "--store", str(store), "--format", "csv", COUNT.format(**{"from": f"FROM <{ENTITIES}>"})]) == 0
+    assert capsys.readouterr().out.split() == ["n", str(in_entities)]
+
+
 def test_isolated_network_reaches_nothing() -> None:
     # the lowest guard: a process in its own network namespace cannot connect, even to loopback
     listener = _Listener()
@@ -456,8 +493,12 @@ def test_status_codes(server: Server) -> None:
     refused = server.query("CONSTRUCT WHERE { ?s tg:nctId ?o }", "text/csv")
     assert refused.status == 406 and "text/turtle" in refused.text
     assert server.request("GET", "/sparql").status == 400
-    assert "default-graph-uri" in server.request(
-        "GET", "/sparql", params={"query": CHEAP, "default-graph-uri": "http://example.org/g"}).text
+    # the protocol's dataset is honoured (an empty graph: no rows); a value that is no IRI is a 400
+    empty = server.request("GET", "/sparql", params={"query": CHEAP, "default-graph-uri": "http://example.org/g"},
+                           headers={"Accept": "application/sparql-results+json"})
+    assert empty.status == 200 and _nct_values(empty) == []
+    bad_graph = server.request("GET", "/sparql", params={"query": CHEAP, "default-graph-uri": "not an iri"})
+    assert bad_graph.status == 400 and "default-graph-uri" in bad_graph.text
     assert server.request("GET", "/sparql", params={"query": CHEAP, "format": "excel"}).status == 400
     assert server.direct(CHEAP, "text/plain").status == 415
     assert server.request("DELETE", "/sparql").status == 405

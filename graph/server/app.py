@@ -197,7 +197,9 @@ def create_app(config: ServerConfig, pool: WorkerPool) -> Any:
         assert asked.query is not None
         if not config.allow_service:
             check_federation(asked.query, update=False)
-        return await run(Job("query", text=asked.query, accept=request.headers.get("accept"), format=asked.format))
+        base = str(request.url.replace(query=""))
+        return await run(Job("query", text=asked.query, accept=request.headers.get("accept"), format=asked.format,
+                             default_graphs=asked.default_graphs, named_graphs=asked.named_graphs, base=base))
 
     async def catalogue(request: Request) -> Response:
         found = await reports()

@@ -13,6 +13,7 @@ from typing import Iterable, Sequence
 from urllib.parse import parse_qsl
 
 from graph.errors import GraphError
+from graph.sparql_parse import grammar_rules, mentions
 
 
 class HttpError(GraphError):
@@ -132,7 +133,8 @@ def negotiate(kind: str, accept: str | None, fmt: str | None = None) -> Format:
 FORM = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
-_DATASET_PARAMS = ("default-graph-uri", "named-graph-uri", "using-graph-uri", "using-named-graph-uri")
+_DATASET_PARAMS = ("default-graph-uri", "named-graph-uri")
+_USING_PARAMS = ("using-graph-uri", "using-named-graph-uri")
 
 
 @dataclass
@@ -142,6 +144,10 @@ class SparqlRequest:
     query: str | None = None
     update: str | None = None
     format: str | None = None
+    #: the protocol's dataset (``default-graph-uri`` / ``named-graph-uri``): it overrides the query's
+    #: FROM / FROM NAMED; with neither, the query's own dataset, else the union of all graphs
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
 
 
 def _single(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -164,6 +170,7 @@ def read_sparql_request(method: str, url_params: Sequence[tuple[str, str]], cont
     'CLEAR ALL'
     """
     params = _single(url_params)
+    every = list(url_params)
     media = (content_type or "").split(";")[0].strip().lower()
     if method == "POST":
         if media == FORM:
@@ -171,7 +178,9 @@ def read_sparql_request(method: str, url_params: Sequence[tuple[str, str]], cont
                 text = body.decode("utf-8")
             except UnicodeDecodeError:
                 raise HttpError(400, "the form is not UTF-8 — expected UTF-8 percent-encoded text") from None
-            form = _single(parse_qsl(text, keep_blank_values=True))
+            pairs = parse_qsl(text, keep_blank_values=True)
+            every += pairs
+            form = _single(pairs)
             if set(form) & set(params) & {"query", "update"}:
                 raise HttpError(400, "the query is given both in the URL and in the form — expected one")
             params = {**params, **form}
@@ -189,10 +198,18 @@ def read_sparql_request(method: str, url_params: Sequence[tuple[str, str]], cont
                             f"{FORM}, {QUERY_TYPE} or {UPDATE_TYPE}")
     elif "update" in params:
         raise HttpError(405, "a SPARQL update must be sent by POST (form update= or application/sparql-update)")
-    for name in _DATASET_PARAMS:
+    for name in _USING_PARAMS:
         if name in params:
-            raise HttpError(400, f"{name} is not supported by this server: queries see the union of all "
-                            "graphs — use GRAPH (or FROM) inside the query instead")
+            raise HttpError(400, f"{name} is not supported by this server — name the graphs with USING (or "
+                            "GRAPH) inside the update instead")
+    dataset = {name: tuple(v for k, v in every if k == name) for name in _DATASET_PARAMS}
+    for name, values in dataset.items():
+        for value in values:
+            if not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*$", value):
+                raise HttpError(400, f"{name}={value!r} is not an absolute IRI — expected a graph's IRI")
+    if "update" in params and any(dataset.values()):
+        raise HttpError(400, "default-graph-uri and named-graph-uri go with queries — an update names its "
+                        "graphs with USING or GRAPH")
     query, update = params.get("query"), params.get("update")
     if query is not None and update is not None:
         raise HttpError(400, "both query= and update= are given — expected one of them")
@@ -201,34 +218,11 @@ def read_sparql_request(method: str, url_params: Sequence[tuple[str, str]], cont
                         f"(POST {FORM}), or a {QUERY_TYPE} body")
     if not (query or update or "").strip():
         raise HttpError(400, "the query is empty — expected SPARQL text")
-    return SparqlRequest(query=query, update=update, format=params.get("format") or None)
+    return SparqlRequest(query=query, update=update, format=params.get("format") or None,
+                         default_graphs=dataset["default-graph-uri"], named_graphs=dataset["named-graph-uri"])
 
 
 # --- what the server will not do --------------------------------------------------------------
-
-_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-
-
-def _codepoints_expanded(sparql: str) -> str:
-    """The query with its ``\\uXXXX`` / ``\\UXXXXXXXX`` escapes replaced, as the SPARQL grammar
-    replaces them before anything else (so ``SERV\\u0049CE`` is the keyword SERVICE)."""
-    return _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), sparql)
-
-
-def _operations(tree: object, found: set[str]) -> set[str]:
-    """The names of the grammar rules a parsed query (rdflib's parse tree) is made of."""
-    from rdflib.plugins.sparql.parserutils import CompValue
-
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, CompValue):
-            found.add(node.name)
-            stack.extend(node.values())
-        elif isinstance(node, (list, tuple)) or hasattr(node, "asList"):
-            stack.extend(node)
-    return found
-
 
 def federation_used(sparql: str, *, update: bool) -> str | None:
     """``SERVICE`` or ``LOAD`` when the query (or, with ``update``, the update) uses them, else None.
@@ -245,17 +239,12 @@ def federation_used(sparql: str, *, update: bool) -> str | None:
     'SERVICE'
     """
     keywords = ("SERVICE", "LOAD") if update else ("SERVICE",)
-    text = _codepoints_expanded(sparql)
-    named = [k for k in keywords if re.search(k, text, re.IGNORECASE)]
+    named = [k for k in keywords if mentions(sparql, k)]
     if not named:
         return None
-    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-
-    try:
-        tree = (parseUpdate if update else parseQuery)(sparql)
-    except Exception:  # noqa: BLE001 - any parser failure: the query cannot be checked
+    rules = grammar_rules(sparql, update=update)
+    if rules is None:
         return named[0]
-    rules = _operations(tree, set())
     if "ServiceGraphPattern" in rules:
         return "SERVICE"
     if update and "Load" in rules:

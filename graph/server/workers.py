@@ -60,6 +60,9 @@ class Job:
     format: str | None = None
     name: str = ""
     params: dict[str, Any] = field(default_factory=dict)
+    default_graphs: tuple[str, ...] = ()  #: the protocol's default-graph-uri values
+    named_graphs: tuple[str, ...] = ()  #: the protocol's named-graph-uri values
+    base: str | None = None  #: the base IRI for relative IRIs (the endpoint's URL)
 
 
 @dataclass
@@ -189,7 +192,9 @@ def handle(store: Any, job: Job, config: WorkerConfig) -> Reply:
     limits = config.limits
     try:
         if job.kind == "query":
-            return render(store.query(job.text), job.accept, job.format, limits)
+            result = store.query(job.text, default_graphs=job.default_graphs, named_graphs=job.named_graphs,
+                                 base_iri=job.base)
+            return render(result, job.accept, job.format, limits)
         if job.kind == "update":
             store.update(job.text)
             store.flush()

@@ -1,0 +1,76 @@
+"""What a SPARQL text is made of, as a parser reads it (never by matching text).
+
+The embedded engine (pyoxigraph) offers no parsed form of a query, so rdflib's SPARQL parser reads
+it here: it applies every escape the grammar has (codepoint escapes, prefixed-name escapes, long
+strings, comments). Used to decide what the engine must not be given (SERVICE, LOAD) and which
+dataset a query asks for (FROM / FROM NAMED).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def codepoints_expanded(sparql: str) -> str:
+    """The text with its ``\\uXXXX`` / ``\\UXXXXXXXX`` escapes replaced, as the SPARQL grammar
+    replaces them before anything else (so ``SERV\\u0049CE`` is the keyword SERVICE).
+
+    >>> codepoints_expanded(r"SERV\\u0049CE")
+    'SERVICE'
+    """
+    return _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), sparql)
+
+
+def mentions(sparql: str, word: str) -> bool:
+    """Whether ``word`` appears anywhere in the text, in any case, escapes expanded: when it does
+    not, no parse is needed to know the text does not use it."""
+    return re.search(re.escape(word), codepoints_expanded(sparql), re.IGNORECASE) is not None
+
+
+def grammar_rules(sparql: str, *, update: bool = False) -> set[str] | None:
+    """The names of the grammar rules the text is made of (``ServiceGraphPattern``, ``Load``,
+    ``DatasetClause`` ...), or None when the parser cannot read it.
+
+    >>> sorted(grammar_rules("SELECT * FROM <x:g> WHERE { ?s ?p ?o }") or ())[:2]
+    ['DatasetClause', 'GroupGraphPatternSub']
+    """
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    try:
+        tree = (parseUpdate if update else parseQuery)(sparql)
+    except Exception:  # noqa: BLE001 - whatever the parser raises (syntax, recursion): not readable
+        return None
+    found: set[str] = set()
+    stack: list[object] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, CompValue):
+            found.add(node.name)
+            stack.extend(node.values())
+        elif isinstance(node, (list, tuple)) or hasattr(node, "asList"):
+            stack.extend(node)  # type: ignore[arg-type]
+    return found
+
+
+#: ``FROM <iri>``, ``FROM NAMED <iri>`` or with a prefixed name: the only text a dataset clause can be
+_FROM = re.compile(r"\bFROM\s+(?:NAMED\s+)?(?:<|[A-Za-z_][\w.\-]*:|:)", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=256)  # reports run the same text again and again
+def has_dataset(sparql: str) -> bool:
+    """Whether a query names its own dataset (``FROM`` or ``FROM NAMED``). A query the parser cannot
+    read is taken as not naming one (it then sees the union of all graphs, as before).
+
+    >>> has_dataset("SELECT * FROM NAMED <x:g> WHERE { GRAPH ?g { ?s ?p ?o } }")
+    True
+    >>> has_dataset("SELECT * WHERE { ?s <x:from> 'FROM <x:g>' }")
+    False
+    """
+    if not _FROM.search(codepoints_expanded(sparql)):
+        return False
+    rules = grammar_rules(sparql)
+    return rules is not None and "DatasetClause" in rules
