@@ -390,6 +390,36 @@ def test_the_sparql_dataset_is_honoured(server: Server) -> None:
     assert relative["results"]["bindings"][0]["x"]["value"] == server.url + "graph/x"  # type: ignore[index]
 
 
+def test_sparqlwrapper_with_its_default_settings(server: Server) -> None:
+    from SPARQLWrapper import CSV, JSON, JSONLD, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
+
+    def client(query: str, fmt: str, conneg_only: bool = False) -> object:
+        wrapper = SPARQLWrapper(server.url + "sparql")
+        wrapper.setQuery("PREFIX tg: <https://w3id.org/trialgraph/vocab#>\n" + query)
+        wrapper.setReturnFormat(fmt)
+        wrapper.setOnlyConneg(conneg_only)
+        return wrapper.query().convert()
+
+    select = "SELECT ?nct WHERE { ?t tg:nctId ?nct } ORDER BY ?nct"
+    construct = "CONSTRUCT { ?t tg:nctId ?nct } WHERE { ?t tg:nctId ?nct }"
+    for conneg_only in (False, True):
+        rows = client(select, JSON, conneg_only)["results"]["bindings"]  # type: ignore[index]
+        expected = [r["nct"]["value"] for r in rows]
+        assert expected == _nct_values(server.query(CHEAP, "application/sparql-results+json"))
+        assert {"NCT05047328", "NCT05873205"} <= set(expected)
+        assert client(select, TSV, conneg_only).decode().split() == ["?nct", *(f'"{n}"' for n in expected)]  # type: ignore[union-attr]
+        assert client(select, CSV, conneg_only).decode().split() == ["nct", *expected]  # type: ignore[union-attr]
+        xml = client(select, XML, conneg_only)
+        assert [e.firstChild.data for e in xml.getElementsByTagName("literal")] == expected  # type: ignore[attr-defined]
+        for fmt in (XML, RDFXML, JSONLD, N3, TURTLE):
+            graph = client(construct, fmt, conneg_only)
+            if isinstance(graph, bytes):  # SPARQLWrapper hands Turtle and N3 over as text
+                import rdflib
+
+                graph = rdflib.Graph().parse(data=graph, format="turtle")
+            assert sorted(str(o) for o in graph.objects()) == expected, (fmt, conneg_only)  # type: ignore[attr-defined]
+
+
 def test_from_is_honoured_on_the_command_line(seed_store: Path, capsys: pytest.CaptureFixture[str]) -> None:
     store = _copy(seed_store, "from-cli")
     with open_store(store, create=False) as opened:
@@ -426,9 +456,21 @@ def test_query_workers_run_in_a_network_of_their_own(server: Server) -> None:
     assert all(os.readlink(f"/proc/{pid}/ns/net") != own for pid in workers)
 def test_request_reading() -> None:
     assert read_sparql_request("POST", [], "application/x-www-form-urlencoded; charset=UTF-8",
-                               b"query=ASK%20%7B%7D&format=csv").format == "csv"
+                               b"query=ASK%20%7B%7D&format=csv").format == ("csv",)
     with pytest.raises(HttpError, match="twice"):
         read_sparql_request("GET", [("query", "ASK {}"), ("query", "ASK {}")], None, b"")
+    # a format given twice is fine when both name the same format, a 400 when they do not
+    twice = read_sparql_request("GET", [("query", "ASK {}"), ("format", "tsv"), ("format", "text/tab-separated-values")],
+                                None, b"").format
+    assert negotiate("solutions", None, twice).name == "tsv"
+    with pytest.raises(HttpError, match="different formats") as differing:
+        negotiate("solutions", None, ("tsv", "csv"))
+    assert differing.value.status == 400
+    # one name, the format of the result's kind
+    assert [negotiate("graph", None, n).name for n in ("xml", "rdf+xml", "json-ld", "json", "n3", "turtle")] == [
+        "rdfxml", "rdfxml", "jsonld", "jsonld", "turtle", "turtle"]
+    assert [negotiate("solutions", None, n).name for n in ("xml", "json", "csv")] == ["xml", "json", "csv"]
+    assert negotiate("graph", None, "application/ld+json,application/x-json+ld").name == "jsonld"
 
 
 # --- the SPARQL protocol ------------------------------------------------------------------------

@@ -91,32 +91,63 @@ def _weight(fmt: Format, ranges: Sequence[tuple[str, float]]) -> float:
     return 0.0 if best is None else best[1]
 
 
-def negotiate(kind: str, accept: str | None, fmt: str | None = None) -> Format:
+#: Format names clients send that mean one thing for solutions and another for graphs: SPARQLWrapper,
+#: for one, sends format=xml / json for a CONSTRUCT and means RDF/XML / JSON-LD.
+_NAMES = {
+    "graph": {"xml": "rdfxml", "rdf+xml": "rdfxml", "rdf": "rdfxml", "json": "jsonld", "json-ld": "jsonld",
+              "n3": "turtle", "text/n3": "turtle", "ttl": "turtle", "nt": "ntriples"},
+    "solutions": {"sparql-results+json": "json", "sparql-results+xml": "xml", "srj": "json", "srx": "xml"},
+}
+
+
+def _named_format(kind: str, value: str, what: str, offered: str) -> Format:
+    """The format one ``format`` value names, for a result of ``kind``; a comma-separated list of
+    names or media types (as SPARQLWrapper sends for JSON-LD) names its first one that fits."""
+    if "," in value:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            try:
+                return _named_format(kind, part, what, offered)
+            except HttpError:
+                continue
+    wanted = value.strip().lower()
+    candidates = SOLUTION_FORMATS if kind == "solutions" else GRAPH_FORMATS
+    found = FORMATS.get(_NAMES[kind].get(wanted, "")) or next(
+        (f for f in candidates if wanted in (f.name, f.media_type, *f.aliases)), None) or FORMATS.get(wanted) or next(
+        (f for f in FORMATS.values() if wanted in (f.media_type, *f.aliases)), None)
+    if found is None:
+        raise HttpError(400, f"format={value!r} is not a format this server writes — expected one of: "
+                        + ", ".join(FORMATS))
+    if found.kind != kind:
+        raise HttpError(406, f"format={value!r} cannot hold {what} — expected one of: {offered}")
+    return found
+
+
+def negotiate(kind: str, accept: str | None, fmt: str | Sequence[str] | None = None) -> Format:
     """The format to answer with, for a result of ``kind`` (``solutions`` or ``graph``).
 
     ``fmt`` (the ``format`` parameter or a report's file extension) wins over the Accept header; it
-    is a name (``csv``) or a media type. Raises :class:`HttpError` 400 for an unknown name, 406 when
+    is a name (``csv``) or a media type, or several that must name the same format (a client may
+    send both). A name means the format of the result's kind: ``xml`` is SPARQL XML for a SELECT
+    and RDF/XML for a CONSTRUCT. Raises :class:`HttpError` 400 for an unknown name, 406 when
     nothing acceptable fits the result.
 
     >>> negotiate("solutions", "text/csv;q=0.5, application/sparql-results+xml").name
     'xml'
     >>> negotiate("graph", None).media_type
     'text/turtle'
+    >>> negotiate("graph", None, "xml").name, negotiate("solutions", None, ["tsv", "text/tab-separated-values"]).name
+    ('rdfxml', 'tsv')
     """
     candidates = SOLUTION_FORMATS if kind == "solutions" else GRAPH_FORMATS
     what = "SELECT and ASK results" if kind == "solutions" else "CONSTRUCT and DESCRIBE results"
     offered = ", ".join(f"{f.name} ({f.media_type})" for f in candidates)
-    if fmt:
-        wanted = fmt.strip().lower()
-        found = FORMATS.get(wanted) or next(
-            (f for f in candidates if wanted in (f.media_type, *f.aliases)), None) or next(
-            (f for f in FORMATS.values() if wanted in (f.media_type, *f.aliases)), None)
-        if found is None:
-            raise HttpError(400, f"format={fmt!r} is not a format this server writes — expected one of: "
-                            + ", ".join(FORMATS))
-        if found.kind != kind:
-            raise HttpError(406, f"format={fmt!r} cannot hold {what} — expected one of: {offered}")
-        return found
+    asked = [fmt] if isinstance(fmt, str) else list(fmt or ())
+    if asked:
+        chosen = {_named_format(kind, value, what, offered) for value in asked}
+        if len(chosen) > 1:
+            raise HttpError(400, "the parameter 'format' is given more than once with different formats ("
+                            + ", ".join(repr(v) for v in asked) + ") — expected one format")
+        return chosen.pop()
     ranges = _ranges(accept or "")
     if not ranges:
         return candidates[0]
@@ -143,7 +174,7 @@ class SparqlRequest:
 
     query: str | None = None
     update: str | None = None
-    format: str | None = None
+    format: tuple[str, ...] = ()  #: every ``format`` value given (they must agree; see negotiate)
     #: the protocol's dataset (``default-graph-uri`` / ``named-graph-uri``): it overrides the query's
     #: FROM / FROM NAMED; with neither, the query's own dataset, else the union of all graphs
     default_graphs: tuple[str, ...] = ()
@@ -153,7 +184,7 @@ class SparqlRequest:
 def _single(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     out: dict[str, str] = {}
     for key, value in pairs:
-        if key in out and key in ("query", "update", "format"):
+        if key in out and key in ("query", "update"):
             raise HttpError(400, f"the parameter {key!r} is given twice — expected it once")
         out[key] = value
     return out
@@ -218,7 +249,7 @@ def read_sparql_request(method: str, url_params: Sequence[tuple[str, str]], cont
                         f"(POST {FORM}), or a {QUERY_TYPE} body")
     if not (query or update or "").strip():
         raise HttpError(400, "the query is empty — expected SPARQL text")
-    return SparqlRequest(query=query, update=update, format=params.get("format") or None,
+    return SparqlRequest(query=query, update=update, format=tuple(v for k, v in every if k == "format" and v),
                          default_graphs=dataset["default-graph-uri"], named_graphs=dataset["named-graph-uri"])
 
 

@@ -57,7 +57,7 @@ class Job:
     kind: str  #: query, update, report or network
     text: str = ""
     accept: str | None = None
-    format: str | None = None
+    format: str | tuple[str, ...] | None = None  #: the format parameter(s); for a network, one name
     name: str = ""
     params: dict[str, Any] = field(default_factory=dict)
     default_graphs: tuple[str, ...] = ()  #: the protocol's default-graph-uri values
@@ -133,7 +133,7 @@ _W3C = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
         "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
 
 
-def render(result: Any, accept: str | None, fmt: str | None, limits: Limits) -> Reply:
+def render(result: Any, accept: str | None, fmt: str | tuple[str, ...] | None, limits: Limits) -> Reply:
     """A query result as the client asked for it, within the size limit."""
     from graph.readers.rdf import FORMATS as RDF_FORMATS
     from graph.vocab import PREFIXES
