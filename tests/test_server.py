@@ -530,6 +530,11 @@ def test_malformed_query_gets_400_with_the_parsers_message(server: Server) -> No
         assert str(parser.value) in answer.text
 
 
+def test_an_unknown_extension_function_is_the_clients_error(server: Server) -> None:
+    answer = server.query("SELECT (<http://example.org/fn>(1) AS ?x) WHERE {}")
+    assert answer.status == 400 and "http://example.org/fn" in answer.text, answer.text
+
+
 def test_status_codes(server: Server) -> None:
     assert server.query(CHEAP, "image/png").status == 406
     refused = server.query("CONSTRUCT WHERE { ?s tg:nctId ?o }", "text/csv")

@@ -212,8 +212,9 @@ def handle(store: Any, job: Job, config: WorkerConfig) -> Reply:
     except (QueryError, ReportError, GraphError) as exc:
         return Reply.error(400, str(exc))
     except (OSError, RuntimeError, ValueError) as exc:
-        # pyoxigraph's evaluation errors (a SERVICE that fails, an invalid update target ...)
-        return Reply.error(400 if isinstance(exc, ValueError) else 500,
+        # pyoxigraph's evaluation errors (an unknown extension function, a SERVICE that fails, an invalid
+        # update target ...) are the request's; a store that cannot be read (OSError) is the server's
+        return Reply.error(500 if isinstance(exc, OSError) else 400,
                            f"the query failed: {' '.join(str(exc).split()) or type(exc).__name__}")
 
 
