@@ -62,11 +62,21 @@ def load_report_catalogue(store: EmbeddedStore, folder: Path | None = None) -> i
     return len(reports)
 
 
+#: The open reference data shipped with trialgraph (``seeds/open/``, see its README.md for sources
+#: and licences), loaded after the curated tables.
+OPEN_REFERENCE = (
+    "drugcentral-2016/identifiers.tsv", "drugcentral-2016/drug_target.tsv", "drugcentral-2016/pharm_class.tsv",
+    "drugbank-vocabulary/drugbank_vocabulary.csv",
+)
+
+
 def seed_files(folder: Path | None = None) -> list[Path]:
-    """The seed inputs: the curated reference tables, then the trial pages (``seeds/*.txt``)."""
+    """The seed inputs: the curated reference tables, the open reference data, then the trial pages
+    (``seeds/*.txt``)."""
     folder = folder or paths.seeds_dir()
     tables = [folder / "reference" / name for name in REFERENCE_TABLES if (folder / "reference" / name).exists()]
-    return tables + sorted(folder.glob("*.txt"))
+    shipped = [folder / "open" / name for name in OPEN_REFERENCE if (folder / "open" / name).exists()]
+    return tables + shipped + sorted(folder.glob("*.txt"))
 
 
 def build(store: EmbeddedStore, *, err: TextIO | None = None, progress: bool = True) -> BuildSummary:

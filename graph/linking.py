@@ -22,7 +22,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterable, NamedTuple
 
-from graph import iris
+from graph import drug_text, iris
 from graph.vocab import REFERENCE_GRAPH_NS
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
@@ -112,18 +112,35 @@ def norm(text: str) -> str:
 
 
 class Link(NamedTuple):
-    """A link trialgraph made: to what, how, on which words, by which rule."""
+    """A link trialgraph made: to what, how, on which words, by which rule, from which source."""
 
     target: str  #: drug IRI or MeSH descriptor IRI
     method: str  #: a code of the MatchMethod scheme
     matched: str  #: the words of the source text that matched
     rule: str | None = None
+    source: str | None = None  #: the reference graph whose name or identifier made the link
+
+    @property
+    def confidence(self) -> float:
+        """How sure the link is, by its method (from 0 to 1)."""
+        return CONFIDENCE.get(self.method, 0.9)
+
+
+#: Confidence of a link by its method: whole names are sure, variants a little less, parts and
+#: mentions less again, near misses least.
+CONFIDENCE = {
+    "PREFERRED_LABEL": 1.0, "ENTRY_TERM": 1.0, "INN": 1.0, "BRAND_NAME": 1.0, "DEVELOPMENT_CODE": 1.0,
+    "SYNONYM": 0.95, "CURATED_RULE": 1.0, "NAME_VARIANT": 0.95, "SALT_FOLDED": 0.95,
+    "COMBINATION_PART": 0.9, "REGISTRY_MESH": 0.9, "REGISTRY_MESH_XREF": 0.9, "PARTIAL_MATCH": 0.8,
+    "TEXT_MENTION": 0.8, "SPELLING_VARIANT": 0.6,
+}
 
 
 class DrugName(NamedTuple):
     drug: str  #: drug IRI
     name: str
     method: str  #: INN, BRAND_NAME, DEVELOPMENT_CODE or SYNONYM
+    source: str = ""  #: the reference graph that gives the name
 
 
 class MeshName(NamedTuple):
@@ -219,6 +236,57 @@ class _Summed:
 
 _PARENS = re.compile(r"\(([^()]*)\)")
 _GLOSS = re.compile(r"\s*\(([^()]*)\)")
+#: which name of a drug to cite when several of its names match: the most specific kind first
+_METHOD_RANK = {"INN": 0, "BRAND_NAME": 1, "DEVELOPMENT_CODE": 2, "SYNONYM": 3}
+#: words after a drug name that make it something else: a lab value, a gene, a class, a test
+_NOT_A_DRUG_AFTER = re.compile(
+    r"[\s-]*(?:kinases?|inhibitors?|receptors?|levels?|concentrations?|clearance|tests?|counts?|deficiency|"
+    r"antibod(?:y|ies)|metabolism|transporters?|synthase|intolerance|allergy|allergic|hypersensitivity|"
+    r"sensitive|resistant|resistance|naive|na\u00efve|free|values?|measurements?|status|pathway|time|based|"
+    r"containing|implants?|plates?|screws?|alloy|salts?|compounds?|agents?|analogues?|analogs?|derivatives?)\b",
+    re.IGNORECASE,
+)
+#: names that are drugs in a dictionary but in running text are nearly always something else
+_TEXT_STOP = frozenset(norm_word for norm_word in (
+    "water", "oxygen", "glucose", "dextrose", "sodium", "potassium", "calcium", "magnesium", "iron", "zinc",
+    "creatinine", "hemoglobin", "haemoglobin", "albumin", "bilirubin", "cholesterol", "urea", "nitrogen",
+    "blood", "plasma", "serum", "whole blood", "air", "alcohol", "ethanol", "tyrosine", "alanine", "glycine",
+    "histidine", "cysteine", "arginine", "glutamine", "lysine", "carbon dioxide", "nitric oxide", "protein",
+    "insulin", "heparin", "iodine", "sulfur", "copper", "chloride", "phosphate", "bicarbonate", "lactate",
+    "collagen", "gelatin", "cellulose", "starch", "lactose", "sucrose", "fructose", "caffeine", "nicotine",
+    "tobacco", "testosterone", "estrogen", "estradiol", "progesterone", "cortisol", "thyroxine", "dopamine",
+    "serotonin", "histamine", "adrenaline", "epinephrine", "norepinephrine", "melatonin", "vitamin", "folate",
+))
+
+
+#: word endings of WHO INN stems (-mab, -tinib, -platin ...): a name with one is a drug's name
+_INN_STEM = re.compile(
+    r"(?:mab|cept|nib|lisib|parib|ciclib|platin|taxel|trexed|tecan|vir|gliptin|gliflozin|glutide|tide|"
+    r"gepant|leucel|kinra|zomib|degib|sertib|rafenib)$"
+)
+_CODE = re.compile(r"^[A-Za-z]{1,6}[- ]?\d{3,}[A-Za-z]?$")
+
+
+def _safe_in_text(item: "DrugName") -> bool:
+    """Whether a drug name may be looked for inside running text. Names from the curated tables
+    and DrugCentral's INNs qualify when they are long enough and not everyday or lab words; of
+    DrugBank's names only those shaped like an INN (a WHO stem ending, one word) or like a
+    development code — its dictionary also names elements, foods, allergens and the body's own
+    proteins, which running text mentions as something else ("titanium", "apple", "prothrombin")."""
+    key = norm(item.name)
+    if key in _TEXT_STOP or not any(ch.isalpha() for ch in key):
+        return False
+    letters = sum(ch.isalpha() for ch in key)
+    if item.method == "DEVELOPMENT_CODE":
+        return any(ch.isdigit() for ch in key) and len(key) >= 4
+    rank = _rank(item.source) if item.source else 0
+    if rank >= 2:  # DrugBank and anything else
+        word = key.replace(" ", "")
+        return bool(_CODE.match(item.name.strip())) or (
+            " " not in key and letters >= 7 and word.isalpha() and bool(_INN_STEM.search(word)))
+    if item.method == "SYNONYM":
+        return letters >= 8 or (letters >= 5 and any(ch.isdigit() for ch in key) and "-" in item.name)
+    return letters >= 5
 
 
 @dataclass
@@ -236,8 +304,15 @@ class Linker:
     def __post_init__(self) -> None:
         summed = _Summed()
         self._drugs = PhraseIndex()
+        self._text_drugs = PhraseIndex()  #: the names safe to look for inside longer text
+        self._near: dict[str, list[tuple[str, str, str]]] = {}  #: first 2 letters -> (key, drug, source)
         for item in self.drug_names:
-            self._drugs.add(item.name, (item.drug, item.method))
+            self._drugs.add(item.name, (item.drug, item.method, item.source))
+            if _safe_in_text(item):
+                self._text_drugs.add(item.name, (item.drug, item.method, item.source))
+            key = norm(item.name)
+            if item.method == "INN" and len(key) >= 7 and " " not in key and key.isalpha():
+                self._near.setdefault(key[:2], []).append((key, item.drug, item.source))
             summed.add("drug", item)
         self._conditions = PhraseIndex()
         self._diseases = PhraseIndex()
@@ -265,39 +340,111 @@ class Linker:
 
     # --- drugs -----------------------------------------------------------------------------
 
-    def _drug_values(self, values: list) -> tuple[str, str] | None:
-        drugs = {drug for drug, _ in values}
+    @staticmethod
+    def _drug_values(values: list) -> tuple[str, str, str] | None:
+        drugs = {value[0] for value in values}
         if len(drugs) != 1:
-            return None  # ambiguous: the same name for two drugs
-        return values[0]
+            # the same name for two drugs: resolved only when it is one drug's own name (its INN or
+            # label) and merely a synonym of the others ("zopiclone", a synonym of eszopiclone)
+            own = {value[0] for value in values if value[1] == "INN"}
+            if len(own) != 1:
+                return None
+            values = [value for value in values if value[0] in own]
+        return min(values, key=lambda v: (_METHOD_RANK.get(v[1], 9), v[2]))
+
+    def _whole(self, text: str, method: str | None = None, rule: str | None = None) -> Link | None:
+        hit = self._drug_values(self._drugs.get(text)) if text else None
+        if hit:
+            return Link(hit[0], method or hit[1], text.strip(), rule, hit[2] or None)
+        return None
+
+    def _variant(self, text: str) -> Link | None:
+        """A whole name, else the name without doses and forms, else its active ingredient."""
+        found = self._whole(text)
+        if found:
+            return found
+        cleaned = drug_text.clean_name(text)
+        if cleaned and cleaned != text.strip():
+            found = self._whole(cleaned, "NAME_VARIANT", "the name without doses, units, routes, schedules or formulations")
+            if found:
+                return found._replace(matched=text.strip())
+        base = drug_text.fold_salt(cleaned or text)
+        if base and base != (cleaned or text):
+            found = self._whole(base, "SALT_FOLDED", f"{cleaned or text!r} is a salt, ester or hydrate of {base!r}")
+            if found:
+                return found._replace(matched=text.strip())
+        return None
 
     def link_drug(self, name: str) -> list[Link]:
-        """Drugs an intervention name denotes: the whole name, the parts in and out of
-        parentheses ("Leukotac (inolimomab)"), else drug names inside it.
+        """Drugs an intervention name denotes, most certain way first: the whole name; the parts in
+        and out of parentheses ("Leukotac (inolimomab)"); the name without doses and forms; the
+        active ingredient of a salt; each drug of a combination ("paclitaxel/carboplatin"); a safe
+        drug name inside it; else one drug name one or two letters away ("Cisplatinum").
 
         >>> Linker(drug_names=[DrugName("d", "ATG", "SYNONYM")]).link_drug("Thymoglobulin (ATG)")
-        [Link(target='d', method='SYNONYM', matched='ATG', rule=None)]
+        [Link(target='d', method='SYNONYM', matched='ATG', rule=None, source=None)]
         """
-        hit = self._drug_values(self._drugs.get(name))
-        if hit:
-            return [Link(hit[0], hit[1], name.strip())]
+        found = self._variant(name)
+        if found:
+            return [found]
         parts = [_PARENS.sub(" ", name)] + _PARENS.findall(name)
         links: dict[str, Link] = {}
         for part in parts:
-            hit = self._drug_values(self._drugs.get(part))
-            if hit and hit[0] not in links:
-                links[hit[0]] = Link(hit[0], hit[1], part.strip())
+            hit = self._variant(part) if part.strip() else None
+            if hit and hit.target not in links:
+                links[hit.target] = hit
         if links:
             return list(links.values())
-        return self.find_drugs(name, method=None)
+        pieces = drug_text.combination_parts(name)
+        if len(pieces) > 1:
+            for piece in pieces:
+                hit = self._variant(piece) or next(iter(self.find_drugs(piece, method="PARTIAL_MATCH",
+                                                                         rule="a drug name inside a part of a combination")), None)
+                if hit and hit.target not in links:
+                    if hit.method != "PARTIAL_MATCH":
+                        hit = hit._replace(method="COMBINATION_PART", rule=f"one drug of the combination {name.strip()!r}")
+                    links[hit.target] = hit
+            if links:
+                return list(links.values())
+        found_inside = self.find_drugs(name, method="PARTIAL_MATCH", rule="a drug name inside a longer intervention name")
+        if found_inside:
+            return found_inside
+        near = self._spelling_variant(drug_text.clean_name(name) or name)
+        return [near] if near else []
+
+    def _spelling_variant(self, text: str) -> Link | None:
+        key = norm(text)
+        if len(key) < 7 or " " in key or not key.isalpha():
+            return None
+        limit = 1 if len(key) < 9 else 2
+        best: dict[str, tuple[int, str]] = {}
+        for candidate, drug, source in self._near.get(key[:2], ()):
+            distance = drug_text.edit_distance(key, candidate, limit)
+            if distance <= limit and (drug not in best or distance < best[drug][0]):
+                best[drug] = (distance, source)
+        if not best:
+            return None
+        closest = min(d for d, _ in best.values())
+        if closest == 0:
+            return None  # the name itself, which the whole-name look-up found ambiguous
+        drugs = [drug for drug, (d, _) in best.items() if d == closest]
+        if len(drugs) != 1:
+            return None  # as close to two drugs: not a spelling variant of either
+        return Link(drugs[0], "SPELLING_VARIANT", text.strip(),
+                    f"{closest} letter(s) from a drug's INN", best[drugs[0]][1] or None)
 
     def find_drugs(self, text: str, *, method: str | None = "TEXT_MENTION", rule: str | None = None) -> list[Link]:
-        """Drugs named anywhere in a text, one link per drug (first mention)."""
+        """Drugs named anywhere in a text, one link per drug (first mention). Only names safe in
+        running text count (no short or ambiguous synonyms), and not where the next words make the
+        name a lab value, a gene or a class ("tyrosine kinase inhibitors", "glucose level")."""
         links: dict[str, Link] = {}
-        for match in self._drugs.find(text):
+        for match in self._text_drugs.find(text):
             hit = self._drug_values(match.values)
-            if hit and hit[0] not in links:
-                links[hit[0]] = Link(hit[0], method or hit[1], self._with_gloss(text, match, hit[0]), rule)
+            if not hit or hit[0] in links:
+                continue
+            if _NOT_A_DRUG_AFTER.match(text, match.char_end):
+                continue
+            links[hit[0]] = Link(hit[0], method or hit[1], self._with_gloss(text, match, hit[0]), rule, hit[2] or None)
         return list(links.values())
 
     def _with_gloss(self, text: str, match: _Match, drug: str) -> str:
@@ -305,7 +452,7 @@ class Linker:
         "Leukotac (inolimomab)"."""
         end = match.char_end
         gloss = _GLOSS.match(text, end)
-        if gloss and any(d == drug for d, _ in self._drugs.get(gloss.group(1))):
+        if gloss and any(value[0] == drug for value in self._drugs.get(gloss.group(1))):
             return match.text + text[end:gloss.end()]
         return match.text
 
@@ -417,7 +564,7 @@ class Linker:
 # --- building a linker from the store -----------------------------------------------------------
 
 _DRUG_NAMES = """
-SELECT DISTINCT ?d ?name ?kind WHERE {
+SELECT DISTINCT ?g ?d ?name ?kind WHERE {
   GRAPH ?g { ?d a tg:Drug .
     { ?d rdfs:label ?name BIND("INN" AS ?kind) }
     UNION { ?d tg:brandName ?name BIND("BRAND_NAME" AS ?kind) }
@@ -425,11 +572,85 @@ SELECT DISTINCT ?d ?name ?kind WHERE {
     UNION { ?d skos:altLabel ?name BIND("SYNONYM" AS ?kind) } }
   FILTER(STRSTARTS(STR(?g), "%(reference)s"))
 }"""
-_DRUG_MESH = """
-SELECT DISTINCT ?d ?m WHERE {
-  GRAPH ?g { ?d a tg:Drug ; skos:exactMatch ?m }
-  FILTER(STRSTARTS(STR(?g), "%(reference)s") && STRSTARTS(STR(?m), STR(mesh:)))
+#: identifiers that make two drug nodes one drug (DrugBank ids, UNIIs) and MeSH identifiers
+_DRUG_XREFS = """
+SELECT DISTINCT ?g ?d ?x WHERE {
+  GRAPH ?g { ?d a tg:Drug ; skos:exactMatch ?x }
+  FILTER(STRSTARTS(STR(?g), "%(reference)s"))
+  FILTER(STRSTARTS(STR(?x), "https://bioregistry.io/drugbank:") || STRSTARTS(STR(?x), "https://bioregistry.io/unii:")
+         || STRSTARTS(STR(?x), STR(mesh:)))
 }"""
+#: which source's node a trial links to when several describe one drug: the curated table first,
+#: then DrugCentral (its nodes carry the mechanism targets), then DrugBank, then anything else
+_SOURCE_RANK = (("reference/drugs", 0), ("reference/drugcentral", 1), ("reference/drugbank", 2))
+
+
+def _rank(graph: str) -> int:
+    local = graph[len(REFERENCE_GRAPH_NS) - len("reference/"):]
+    return next((rank for prefix, rank in _SOURCE_RANK if local.startswith(prefix)), 3)
+
+
+class _Clusters:
+    """Drug nodes joined by shared DrugBank ids and UNIIs (union-find). Two nodes that one source
+    keeps apart (two DrugCentral drugs citing one DrugBank id) are never joined: the source knows
+    they are different drugs."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+        self.sources: dict[str, frozenset[int]] = {}  #: root -> the ranks of the sources in it
+
+    def find(self, node: str) -> str:
+        parent = self.parent.setdefault(node, node)
+        while parent != node:
+            grand = self.parent[parent]
+            self.parent[node] = grand
+            node, parent = parent, grand
+        return node
+
+    def join(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        sa, sb = self.sources.get(ra, frozenset()), self.sources.get(rb, frozenset())
+        if sa & sb & {0, 1}:
+            return
+        root, other = min(ra, rb), max(ra, rb)
+        self.parent[other] = root
+        self.sources[root] = sa | sb
+
+
+def drug_clusters(names: Iterable[tuple[str, str]], xrefs: Iterable[tuple[str, str, str]]) -> dict[str, str]:
+    """Drug node -> the node a trial links to for it. ``names`` are (graph, drug) pairs, ``xrefs``
+    (graph, drug, identifier IRI); nodes sharing a DrugBank id or UNII are one drug, and the
+    representative is the node of the best-ranked source (then the smallest IRI)."""
+    clusters = _Clusters()
+    rank: dict[str, int] = {}
+    for graph, drug in names:
+        rank[drug] = min(rank.get(drug, 9), _rank(graph))
+    xrefs = sorted(xrefs)
+    for graph, drug, _ in xrefs:
+        rank[drug] = min(rank.get(drug, 9), _rank(graph))
+    for drug, r in rank.items():
+        clusters.find(drug)
+        clusters.sources[drug] = frozenset({r})
+    for graph, drug, x in xrefs:
+        if not x.startswith(vocab_mesh_ns()):
+            clusters.join(drug, x)
+    best: dict[str, str] = {}
+    for drug in rank:
+        root = clusters.find(drug)
+        current = best.get(root)
+        if current is None or (rank[drug], drug) < (rank[current], current):
+            best[root] = drug
+    return {drug: best[clusters.find(drug)] for drug in rank}
+
+
+def vocab_mesh_ns() -> str:
+    from graph.vocab import MESH_NS
+
+    return MESH_NS
+
+
 _MESH_NAMES = """
 SELECT DISTINCT ?m ?name ?kind WHERE {
   ?m a meshv:TopicalDescriptor .
@@ -444,12 +665,20 @@ SELECT DISTINCT ?m WHERE { ?m meshv:treeNumber ?n FILTER(STRSTARTS(STR(?n), CONC
 
 def from_store(store, rules: Iterable = (), resolutions: Iterable = ()) -> Linker:  # noqa: ANN001 - a store
     """A linker over the drugs of the store's reference graphs and every MeSH descriptor it holds,
-    plus curated condition rules and entity resolutions (records of :mod:`graph.records`)."""
+    plus curated condition rules and entity resolutions (records of :mod:`graph.records`).
+
+    Drug nodes of several sources that share a DrugBank id or UNII are one drug: every name of any
+    of them links to the representative node (:func:`drug_clusters`), so a name is ambiguous only
+    when it names two different drugs."""
     reference = {"reference": REFERENCE_GRAPH_NS}
-    drugs = [DrugName(r["d"].value, r["name"].value, r["kind"].value) for r in store.query(_DRUG_NAMES % reference)]
-    by_mesh: dict[str, str] = {}
-    for row in store.query(_DRUG_MESH % reference):
-        by_mesh.setdefault(row["m"].value, row["d"].value)
+    rows = [(r["g"].value, r["d"].value, r["name"].value, r["kind"].value) for r in store.query(_DRUG_NAMES % reference)]
+    xrefs = [(r["g"].value, r["d"].value, r["x"].value) for r in store.query(_DRUG_XREFS % reference)]
+    canonical = drug_clusters(((g, d) for g, d, _, _ in rows), xrefs)
+    drugs = sorted({DrugName(canonical[d], name, kind, g) for g, d, name, kind in rows})
+    by_mesh: dict[str, set[str]] = {}
+    for _, drug, x in xrefs:
+        if x.startswith(vocab_mesh_ns()):
+            by_mesh.setdefault(x, set()).add(canonical[drug])
     diseases = {r["m"].value for r in store.query(_DISEASES)}
     mesh = [
         MeshName(r["m"].value, r["name"].value, r["kind"].value, r["m"].value in diseases)
@@ -458,9 +687,10 @@ def from_store(store, rules: Iterable = (), resolutions: Iterable = ()) -> Linke
     # a preferred label also listed as an entry term: keep it as the preferred label
     mesh.sort(key=lambda n: (n.descriptor, n.method != "PREFERRED_LABEL"))
     return Linker(
-        drug_names=sorted(drugs),
+        drug_names=drugs,
         mesh_names=mesh,
         rules=[Rule(r.phrase, iris.mesh(r.mesh_ui), r.scope, r.note) for r in rules],
         resolutions={(r.kind, norm(r.variant)): (r.canonical, r.reason) for r in resolutions},
-        drug_by_mesh=by_mesh,
+        # a MeSH identifier two drugs claim names neither
+        drug_by_mesh={m: next(iter(d)) for m, d in sorted(by_mesh.items()) if len(d) == 1},
     )

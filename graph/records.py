@@ -313,3 +313,54 @@ class Resolution:
     canonical: str
     reason: str
     source: str
+
+
+# --- open drug and target sources (DrugCentral, DrugBank, MeSH pharmacological actions) -----------
+
+
+@dataclass(slots=True)
+class SourceDrug:
+    """A drug as an open source describes it: its name, other names and identifiers elsewhere."""
+
+    key: str  #: the source's own identifier (a DrugCentral structure id, a DrugBank id)
+    name: str
+    synonyms: list[str] = field(default_factory=list)
+    #: Bioregistry prefix -> identifiers (``drugbank``, ``unii``, ``chembl.compound``, ``mesh`` ...)
+    xrefs: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class TargetComponent:
+    """One protein of a target (a complex or family lists several)."""
+
+    uniprot: str
+    symbol: str | None = None
+    swissprot: str | None = None  #: entry name such as ``EGFR_HUMAN``
+    organism: str | None = None
+
+
+@dataclass(slots=True)
+class MechanismClaim:
+    """A source's statement that a drug acts on a target by its mechanism of action."""
+
+    drug_key: str
+    drug_name: str
+    target_name: str
+    components: list[TargetComponent]
+    family: str | None = None
+    action: str | None = None  #: the source's own words (``INHIBITOR``, ``POSITIVE ALLOSTERIC MODULATOR`` ...)
+    source: str | None = None  #: who the source cites (``CHEMBL``, ``DRUG LABEL``, ``IUPHAR`` ...)
+    reference: str | None = None  #: URL or publication
+    line: int = 0
+
+
+@dataclass(slots=True)
+class DrugClass:
+    """A drug's membership of a pharmacologic class (MeSH PA, FDA EPC or MoA)."""
+
+    drug_key: str
+    drug_name: str
+    class_type: str  #: ``PA``, ``EPC``, ``MoA``
+    class_id: str  #: MeSH descriptor UI or FDA NUI
+    class_name: str
+    vocabulary: str  #: ``MeSH`` or ``FDA``

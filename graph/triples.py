@@ -16,7 +16,7 @@ from typing import Callable, Iterable
 
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
-from graph import __version__, iris
+from graph import __version__, drug_text, iris
 from graph.linking import Link, Linker, norm
 from graph.records import Age, Contact, DatePoint, Intervention, Organization, Trial
 from graph.terms import (
@@ -140,7 +140,11 @@ class _Emitter:
 _UNLINKED_DRUG = iri(SCHEMES["quality"].concept("UNLINKED_DRUG"))
 _UNLINKED_CONDITION = iri(SCHEMES["quality"].concept("UNLINKED_CONDITION"))
 #: Intervention types whose name should name a drug (others are procedures, devices ...).
-_DRUG_TYPES = {"DRUG", "BIOLOGICAL"}
+_DRUG_TYPES = {"DRUG", "BIOLOGICAL", "COMBINATION_PRODUCT", "DIETARY_SUPPLEMENT"}
+#: registry MeSH terms that name a class, a procedure or a test, never one drug
+_CLASS_TERM = re.compile(r"(?:inhibitors|agents|antibodies|preparations|therapy|therapies|tests|vaccines|drugs|"
+                         r"procedures|protocols?|products|solutions|combinations?|compounds|radiotherapy)$|"
+                         r"\bas topic\b|,", re.IGNORECASE)
 #: Interventions that are not a drug to link, whatever their type.
 _NOT_DRUGS = re.compile(r"\b(placebo|sham|vehicle|saline|standard of care|usual care)\b", re.IGNORECASE)
 #: Parenthesised notes in site names: "(All Protocol Activities)".
@@ -200,6 +204,10 @@ class _TrialMapper:
         out.add(link_node, P.matchedText, lit(link.matched))
         if link.rule:
             out.add(link_node, P.matchRule, lit(link.rule))
+        if link_class == P.DrugLink:
+            out.add(link_node, P.matchConfidence, decimal(link.confidence))
+            if link.source:
+                out.add(link_node, P.matchSource, iri(link.source))
 
     # --- sections ----------------------------------------------------------------------------
 
@@ -334,28 +342,43 @@ class _TrialMapper:
         out.code(t, P.enrollmentType, "estimate", trial.enrollment_type, "enrollmentType")
         out.flag(t, P.patientRegistry, trial.patient_registry)
 
-    def drug_links(self, item: Intervention) -> list[Link]:
-        """Drugs an intervention names: by its names, else by the registry's MeSH term for it."""
+    def drug_links(self, item: Intervention, *, names: tuple[str, ...] | None = None) -> list[Link]:
+        """Drugs an intervention names: by its names, else by the registry's MeSH terms for the
+        study's interventions — a term whose MeSH identifier a reference gives for a drug, or, when
+        the term is the intervention's own name, a drug node named by the term."""
         linker = self.linker
         links: dict[str, Link] = {}
-        for name in (item.name, *item.other_names):
+        names = names if names is not None else (item.name, *item.other_names)
+        for name in names:
             for link in linker.link_drug(name):
                 links.setdefault(link.target, link)
         if links:
             return list(links.values())
-        names = {norm(n) for n in (item.name, *item.other_names)}
+        keys = {norm(n) for n in names}
         for term in self.trial.intervention_meshes:
-            if term.term and norm(term.term) in names:
-                descriptor = iris.mesh(term.ui)
-                drug = linker.drug_for_mesh(descriptor)
-                rule = "the intervention's name is the registry's MeSH term for the study's interventions"
-                if drug is None:  # a drug node named by the registry's MeSH term
-                    drug = iris.drug(term.term)
-                    node = iri(drug)
-                    self.shared.add(node, _A, P.Drug)
-                    self.shared.add(node, _LABEL, lit(term.term))
-                    self.shared.add(node, _EXACT_MATCH, iri(descriptor))
-                links.setdefault(drug, Link(drug, "REGISTRY_MESH", term.term, rule))
+            if not term.term or norm(term.term) not in keys:
+                continue
+            descriptor = iris.mesh(term.ui)
+            drug = linker.drug_for_mesh(descriptor)
+            if drug is not None:
+                links.setdefault(drug, Link(drug, "REGISTRY_MESH_XREF", term.term,
+                                            f"the registry's MeSH term {term.ui} is the drug's MeSH identifier"))
+                continue
+            named = linker.link_drug(term.term)  # the term is a salt or a synonym of a known drug
+            if named:
+                link = named[0]
+                links.setdefault(link.target, link._replace(method="REGISTRY_MESH_XREF", rule=(
+                    f"the registry's MeSH term {term.ui} ({term.term}) names the drug")))
+                continue
+            if _CLASS_TERM.search(term.term):
+                continue  # a class or a procedure, not a drug
+            rule = "the intervention's name is the registry's MeSH term for the study's interventions"
+            drug = iris.drug(term.term)  # a drug node named by the registry's MeSH term
+            node = iri(drug)
+            self.shared.add(node, _A, P.Drug)
+            self.shared.add(node, _LABEL, lit(term.term))
+            self.shared.add(node, _EXACT_MATCH, iri(descriptor))
+            links.setdefault(drug, Link(drug, "REGISTRY_MESH", term.term, rule))
         return list(links.values())
 
     def interventions(self) -> None:
@@ -379,11 +402,22 @@ class _TrialMapper:
             out.code(node, P.interventionType, "itype", item.intervention_type, "intervention.type")
             out.text(node, P.description, item.description)
             out.texts(node, P.otherName, item.other_names)
-            links = [derived[i - 1]] if i - 1 in derived else self.drug_links(item)
+            role, imitated = drug_text.role(item.name) if item.intervention_type in _DRUG_TYPES else (None, None)
+            if i - 1 in derived:
+                links = [derived[i - 1]]
+            elif role == "CONTROL":
+                links = []  # a placebo of a drug is not that drug
+                for k, link in enumerate(self.linker.link_drug(imitated) if imitated else [], start=1):
+                    out.add(node, P.placeboOf, iri(link.target))
+                    self.link_node(node, self.part(f"intervention-{i}-placebo", k), link, P.drugLink, P.drug, P.DrugLink)
+            else:
+                links = self.drug_links(item)
             for k, link in enumerate(links, start=1):
                 out.add(node, P.drug, iri(link.target))
                 self.link_node(node, self.part(f"intervention-{i}-drug", k), link, P.drugLink, P.drug, P.DrugLink)
-            if not links and item.intervention_type in _DRUG_TYPES and not _NOT_DRUGS.search(item.name):
+            if not links and role:
+                out.add(node, P.interventionRole, iri(SCHEMES["irole"].concept(role)))
+            elif not links and item.intervention_type in _DRUG_TYPES and not _NOT_DRUGS.search(item.name):
                 out.add(node, P.qualityFlag, _UNLINKED_DRUG)
         arms: dict[str, str] = {}
         for i, arm in enumerate(trial.arms, start=1):

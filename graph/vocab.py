@@ -69,6 +69,7 @@ class TG(DefinedNamespace):
     Drug: URIRef
     Target: URIRef
     TargetClaim: URIRef
+    PharmacologicClass: URIRef
     Condition: URIRef
     Organization: URIRef
     Site: URIRef
@@ -177,6 +178,16 @@ class TG(DefinedNamespace):
     hgncId: URIRef
     ncbiGeneId: URIRef
     uniprotId: URIRef
+    targetFamily: URIRef
+    organism: URIRef
+    sourceActionType: URIRef
+    complexName: URIRef
+    claimReference: URIRef
+    pharmacologicClass: URIRef
+    className: URIRef
+    classType: URIRef
+    interventionRole: URIRef
+    placeboOf: URIRef
 
     # --- outcomes ------------------------------------------------------------------------------
     primaryOutcome: URIRef
@@ -240,6 +251,8 @@ class TG(DefinedNamespace):
     matchMethod: URIRef
     matchedText: URIRef
     matchRule: URIRef
+    matchConfidence: URIRef
+    matchSource: URIRef
     resolutionNote: URIRef
     probableMatch: URIRef
 
@@ -250,6 +263,7 @@ class TG(DefinedNamespace):
     recordHash: URIRef
     mappingKey: URIRef
     toolVersion: URIRef
+    sourceRelease: URIRef
     qualityFlag: URIRef
     qualityNote: URIRef
     uncodedValue: URIRef
@@ -379,12 +393,16 @@ SCHEMES: dict[str, CodeScheme] = {
         )),
         CodeScheme("ActionType", "action", (
             "ANTAGONIST", "INHIBITOR", "AGONIST", "BINDING_AGENT", "CYTOLYTIC_ANTIBODY",
-            "DEPLETING_ANTIBODY", "MODULATOR", "BLOCKER", "OTHER",
+            "DEPLETING_ANTIBODY", "MODULATOR", "BLOCKER", "PARTIAL_AGONIST", "INVERSE_AGONIST",
+            "POSITIVE_ALLOSTERIC_MODULATOR", "NEGATIVE_ALLOSTERIC_MODULATOR", "ACTIVATOR", "OPENER",
+            "RELEASING_AGENT", "SUBSTRATE", "OTHER",
         )),
         CodeScheme("MatchMethod", "match", (
             "PREFERRED_LABEL", "ENTRY_TERM", "INN", "BRAND_NAME", "DEVELOPMENT_CODE", "SYNONYM",
-            "CURATED_RULE", "REGISTRY_MESH", "TEXT_MENTION",
+            "CURATED_RULE", "REGISTRY_MESH", "TEXT_MENTION", "NAME_VARIANT", "SALT_FOLDED", "COMBINATION_PART",
+            "PARTIAL_MATCH", "SPELLING_VARIANT", "REGISTRY_MESH_XREF",
         )),
+        CodeScheme("InterventionRole", "irole", ("CONTROL", "STANDARD_OF_CARE", "DRUG_CLASS")),
     )
 }
 

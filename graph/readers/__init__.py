@@ -3,7 +3,8 @@
 A *trial reader* yields raw records (``read``, I/O) and parses each into typed
 :class:`~graph.records.Trial` records (``parse``, pure): registry JSON (:mod:`.ctgov_json`) and
 trial pages (:mod:`.pages`). A *graph reader* turns a whole reference source into named graphs
-(``graph_writes``): MeSH (:mod:`.mesh`) and the curated tables (:mod:`.reference`). RDF files
+(``graph_writes``): MeSH (:mod:`.mesh`), the curated tables (:mod:`.reference`), DrugCentral
+(:mod:`.drugcentral`) and DrugBank (:mod:`.drugbank`). RDF files
 (our own exports, or anyone's) are loaded as they are (:mod:`.rdf`).
 """
 
@@ -13,7 +14,7 @@ from pathlib import Path
 from types import ModuleType
 
 from graph.errors import InputError
-from graph.readers import ctgov_json, mesh, pages, rdf, reference
+from graph.readers import ctgov_json, drugbank, drugcentral, mesh, pages, rdf, reference
 from graph.readers.base import sniff
 
 #: Trial readers by format name.
@@ -26,6 +27,8 @@ TRIAL_READERS: dict[str, ModuleType] = {
 GRAPH_READERS: dict[str, ModuleType] = {
     **{fmt: mesh for fmt in mesh.FORMATS},
     **{fmt: reference for fmt in reference.FORMATS},
+    **{fmt: drugcentral for fmt in drugcentral.FORMATS},
+    **{fmt: drugbank for fmt in drugbank.FORMATS},
 }
 
 #: Every format name ``trialgraph load --format`` accepts.
@@ -52,6 +55,7 @@ def detect(path: Path, label: str | None = None) -> str:
         "format not recognised",
         source=label,
         expected="ClinicalTrials.gov JSON (.json, .jsonl, .zip, .gz), a trial page of a known layout (.txt), "
-        "MeSH (descriptor XML or TSV), a drug, target or drug_targets table (.tsv), "
+        "MeSH (descriptor XML or TSV), a drug, target or drug_targets table (.tsv), a DrugCentral or DrugBank "
+        "download (.tsv, .csv), "
         "or RDF (.ttl, .nt, .nq, .trig, .jsonld, .rdf); name the format with --format",
     )
