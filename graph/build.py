@@ -70,21 +70,24 @@ OPEN_REFERENCE = (
 )
 
 
-def seed_files(folder: Path | None = None) -> list[Path]:
-    """The seed inputs: the curated reference tables, the open reference data, then the trial pages
-    (``seeds/*.txt``)."""
+def seed_files(folder: Path | None = None, *, open_reference: bool = True) -> list[Path]:
+    """The seed inputs: the curated reference tables, the open reference data (unless
+    ``open_reference`` is false), then the trial pages (``seeds/*.txt``)."""
     folder = folder or paths.seeds_dir()
     tables = [folder / "reference" / name for name in REFERENCE_TABLES if (folder / "reference" / name).exists()]
-    shipped = [folder / "open" / name for name in OPEN_REFERENCE if (folder / "open" / name).exists()]
+    shipped = [folder / "open" / name for name in OPEN_REFERENCE
+               if open_reference and (folder / "open" / name).exists()]
     return tables + shipped + sorted(folder.glob("*.txt"))
 
 
-def build(store: EmbeddedStore, *, err: TextIO | None = None, progress: bool = True) -> BuildSummary:
-    """Load the ontology and the seeds into ``store``."""
+def build(store: EmbeddedStore, *, err: TextIO | None = None, progress: bool = True,
+          open_reference: bool = True) -> BuildSummary:
+    """Load the ontology and the seeds into ``store``; ``open_reference=False`` leaves out the
+    shipped DrugCentral and DrugBank data (a small store: the curated drugs only)."""
     err = err or sys.stderr
     summary = BuildSummary()
     summary.ontology_files, summary.ontology_quads = load_ontology(store)
     summary.reports = load_report_catalogue(store)
     loader = Loader(store, err=err, progress=progress)
-    summary.seeds = loader.load(seed_files())
+    summary.seeds = loader.load(seed_files(open_reference=open_reference))
     return summary

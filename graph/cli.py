@@ -69,8 +69,16 @@ def cli() -> None:
 
 @cli.command(context_settings=CONTEXT)
 @_store_option
-def build(store: str | None) -> int:
+@click.option("--no-open-reference", is_flag=True,
+              help="Leave out the shipped open drug and target data (DrugCentral 2016, DrugBank vocabulary): "
+                   "a small store that knows only the curated drugs.")
+def build(store: str | None, no_open_reference: bool) -> int:
     """Load the ontology and everything in seeds/ into the store, and print what was loaded.
+
+    Besides the curated tables and seed pages this loads the open reference data shipped in
+    seeds/open/: DrugCentral 2016 (mechanism-of-action targets, identifiers, pharmacologic classes;
+    CC BY 4.0) and the DrugBank vocabulary (names, synonyms, identifiers; CC0), each its own named
+    graph with its source, release and licence.
 
     \b
     Example:
@@ -80,7 +88,7 @@ def build(store: str | None) -> int:
     from graph.build import build as run_build
 
     with _open(store, create=True) as handle:
-        summary = run_build(handle, err=sys.stderr, progress=True)
+        summary = run_build(handle, err=sys.stderr, progress=True, open_reference=not no_open_reference)
     click.echo(f"ontology: {summary.ontology_files} file(s), {summary.ontology_quads:,} quads; "
                f"{summary.reports} named reports in {REPORTS_GRAPH}", err=True)
     click.echo(f"seeds: {summary.seeds.line()}", err=True)

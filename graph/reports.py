@@ -29,7 +29,7 @@ from graph.errors import ReportError
 from graph.linking import norm
 from graph.results import Table
 from graph.terms import XSD
-from graph.vocab import PREFIXES, REPORT_NS, SCHEMES, TRIAL_NS, sparql_prefixes
+from graph.vocab import BIOREGISTRY_NS, PREFIXES, REPORT_NS, SCHEMES, TRIAL_NS, sparql_prefixes
 
 #: grlc's decorators, and trialgraph's own (``chart``).
 GRLC_KEYS = frozenset(
@@ -393,6 +393,12 @@ class Resolver:
             "SELECT DISTINCT ?x ?n WHERE { ?x a tg:Drug . "
             "{ ?x rdfs:label ?n } UNION { ?x tg:brandName ?n } UNION { ?x tg:developmentCode ?n } UNION { ?x skos:altLabel ?n } }",
             value)
+        if len(found) > 1:
+            # several sources describe one drug (the curated node, DrugCentral's, DrugBank's): the
+            # node trials link to is the drug; else the one the others' identifiers point at
+            linked = [x for x in found if self.store.query("ASK { ?i tg:drug ?x }", substitutions={ox.Variable("x"): ox.NamedNode(x)})]
+            own = [x for x in found if not x.startswith(BIOREGISTRY_NS)]
+            found = linked if len(linked) == 1 else own if len(own) == 1 else found
         return self._one(param, value, found, "a drug name, brand, code or synonym, or an IRI")
 
     def _condition(self, param: Parameter, value: str) -> ox.NamedNode:

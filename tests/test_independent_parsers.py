@@ -98,7 +98,7 @@ def quad_set(ds: rdflib.Dataset) -> set[tuple]:
 @pytest.fixture(scope="module")
 def seed() -> Iterator[EmbeddedStore]:
     store = open_store(MEMORY)
-    assert build(store, err=io.StringIO(), progress=False).ok
+    assert build(store, err=io.StringIO(), progress=False, open_reference=False).ok
     yield store
     store.close()
 
@@ -106,7 +106,7 @@ def seed() -> Iterator[EmbeddedStore]:
 @pytest.fixture(scope="module")
 def hostile() -> Iterator[EmbeddedStore]:
     store = open_store(MEMORY)
-    assert build(store, err=io.StringIO(), progress=False).ok
+    assert build(store, err=io.StringIO(), progress=False, open_reference=False).ok
     err = io.StringIO()
     summary = Loader(store, err=err, progress=False).load([DATA / "bad" / name for name in HOSTILE])
     assert summary.ok, err.getvalue()
@@ -159,7 +159,7 @@ def test_raptor_reads_every_export_cleanly_and_to_the_same_graph(small: Embedded
 def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EmbeddedStore, dict[str, Path]]]:
     """The seed graph and the 479 real studies, and each export of it in a file."""
     store = open_store(MEMORY)
-    assert build(store, err=io.StringIO(), progress=False).ok
+    assert build(store, err=io.StringIO(), progress=False, open_reference=False).ok
     err = io.StringIO()
     summary = Loader(store, err=err, progress=False).load(
         [shared("ctgov-json", "collections", "combined_unique_studies.jsonl")])

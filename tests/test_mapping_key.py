@@ -188,7 +188,7 @@ def test_real_records_are_recognised_on_a_reload_of_a_built_store(store: Embedde
     from graph.build import build
     from graph.loader import build_linker
 
-    build(store, err=io.StringIO(), progress=False)
+    build(store, err=io.StringIO(), progress=False, open_reference=False)
     data = shared("ctgov-json")
     lines = len((data / "collections" / "combined_unique_studies.jsonl").read_text().splitlines())
     before = build_linker(store).fingerprint

@@ -41,7 +41,7 @@ ISA_CONDITIONS = {"mesh:D000744", CYTOPENIA, "mesh:D019337", "mesh:D016553", "me
 @pytest.fixture(scope="module")
 def seeds() -> Iterator[EmbeddedStore]:
     store = open_store("memory:")
-    summary = build(store, err=io.StringIO(), progress=False)
+    summary = build(store, err=io.StringIO(), progress=False, open_reference=False)
     assert summary.ok, summary.seeds.errors
     yield store
     store.close()
@@ -354,7 +354,7 @@ def test_html_is_self_contained_and_escapes_labels() -> None:
 def store_path(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("network-cli") / "store"
     with open_store(path) as store:
-        assert build(store, err=io.StringIO(), progress=False).ok
+        assert build(store, err=io.StringIO(), progress=False, open_reference=False).ok
     return str(path)
 
 

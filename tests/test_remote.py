@@ -263,7 +263,7 @@ def _server_url(request: pytest.FixtureRequest, server: str) -> str:
 
 def _load(store: Any) -> float:
     """Build the seed graph and load the registry records; the records' load in studies/s."""
-    build(store, err=io.StringIO(), progress=False)
+    build(store, err=io.StringIO(), progress=False, open_reference=False)
     summary = Loader(store, err=io.StringIO(), progress=False).load([shared(*RECORDS)])
     assert summary.ok, summary.errors[:3]
     assert summary.studies == 479

@@ -21,7 +21,7 @@ INO = "<https://clinicaltrials.gov/study/NCT05047328>"
 @pytest.fixture(scope="module")
 def seeds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStore]:
     store = open_store(tmp_path_factory.mktemp("seeds") / "store")
-    summary = build(store, err=io.StringIO(), progress=False)
+    summary = build(store, err=io.StringIO(), progress=False, open_reference=False)
     assert summary.ok, summary.seeds.errors
     yield store
     store.close()
@@ -295,7 +295,7 @@ def test_ino_107_and_ino_0107_are_one_study(seeds: EmbeddedStore) -> None:
 @pytest.mark.slow
 def test_full_mesh_loads_and_the_seed_conditions_join(tmp_path: Path) -> None:
     store = open_store(tmp_path / "full")
-    build(store, err=io.StringIO(), progress=False)
+    build(store, err=io.StringIO(), progress=False, open_reference=False)
     summary = Loader(store, err=io.StringIO(), progress=False).load([shared("mesh", "mesh2024_descriptors.tsv")])
     assert summary.ok
     assert one(store, "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a meshv:TopicalDescriptor }") == "30764"

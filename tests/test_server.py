@@ -191,7 +191,7 @@ class Server:
 def seed_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("served") / "store"
     with open_store(path) as store:
-        assert build(store, err=io.StringIO(), progress=False).ok
+        assert build(store, err=io.StringIO(), progress=False, open_reference=False).ok
     return path
 
 

@@ -211,7 +211,7 @@ def test_the_built_seed_graph_conforms() -> None:
     """Acceptance of the seed issue: the graph `trialgraph build` makes has zero violations."""
     handle = open_store(MEMORY)
     try:
-        summary = build(handle, err=io.StringIO(), progress=False)
+        summary = build(handle, err=io.StringIO(), progress=False, open_reference=False)
         assert summary.ok
         families = {
             name: int(next(iter(handle.query(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a {name} }}")))["n"].value)
@@ -230,7 +230,7 @@ def test_a_mesh_link_shared_by_two_spellings_conforms(tmp_path: Path) -> None:
     key; each record adds its own spelling as the matched text. That is allowed."""
     handle = open_store(MEMORY)
     try:
-        build(handle, err=io.StringIO(), progress=False)
+        build(handle, err=io.StringIO(), progress=False, open_reference=False)
         studies = [
             minimal_study("NCT90000011", protocolSection__conditionsModule__conditions=["Graft vs Host Disease"]),
             minimal_study("NCT90000012", protocolSection__conditionsModule__conditions=["GRAFT VS HOST DISEASE"]),
@@ -265,7 +265,7 @@ def test_real_records_linked_to_full_mesh_conform() -> None:
     records = shared("ctgov-json", "collections", "combined_unique_studies.jsonl")
     handle = open_store(MEMORY)
     try:
-        build(handle, err=io.StringIO(), progress=False)
+        build(handle, err=io.StringIO(), progress=False, open_reference=False)
         load(handle, mesh)
         load(handle, records)
         links = int(next(iter(handle.query("SELECT (COUNT(DISTINCT ?l) AS ?n) WHERE { ?l a tg:MeshLink }")))["n"].value)

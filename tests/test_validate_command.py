@@ -45,7 +45,7 @@ def text_counts(text: str) -> tuple[dict[str, int], dict[str, int]]:
 def seed_store(tmp_path: Path) -> Path:
     store_dir = tmp_path / "store"
     with open_store(store_dir) as store:
-        assert build(store, err=io.StringIO(), progress=False).ok
+        assert build(store, err=io.StringIO(), progress=False, open_reference=False).ok
     return store_dir
 
 
