@@ -75,9 +75,8 @@ def seed_files(folder: Path | None = None, *, open_reference: bool = True) -> li
     ``open_reference`` is false), then the trial pages (``seeds/*.txt``)."""
     folder = folder or paths.seeds_dir()
     tables = [folder / "reference" / name for name in REFERENCE_TABLES if (folder / "reference" / name).exists()]
-    shipped = [folder / "open" / name for name in OPEN_REFERENCE
-               if open_reference and (folder / "open" / name).exists()]
-    return tables + shipped + sorted(folder.glob("*.txt"))
+    shipped = [folder / "open" / name for name in OPEN_REFERENCE if (folder / "open" / name).exists()]
+    return tables + (shipped if open_reference else []) + sorted(folder.glob("*.txt"))
 
 
 def build(store: EmbeddedStore, *, err: TextIO | None = None, progress: bool = True,

@@ -94,10 +94,22 @@ _CLASS = re.compile(
 )
 
 
+#: registry MeSH terms that name a class, a procedure or a test, never one drug
+_CLASS_TERM = re.compile(r"(?:inhibitors|agents|antibodies|preparations|therapy|therapies|tests|vaccines|drugs|"
+                         r"procedures|protocols?|products|solutions|combinations?|compounds|radiotherapy)$|"
+                         r"\bas topic\b|,", re.IGNORECASE)
+
+
+def is_class_term(term: str) -> bool:
+    """Whether a MeSH term names a class, procedure or test ("Immune Checkpoint Inhibitors",
+    "Pregnancy Tests", "Clinical Trials, Phase I as Topic") rather than one drug."""
+    return bool(_CLASS_TERM.search(term))
+
+
 def clean_name(name: str) -> str:
     """The name without doses, units, routes, schedules, formulations and trademark signs."""
     text = _TRADEMARK.sub(" ", name)
-    text = re.sub(r"_", " ", text)
+    text = text.replace("_", " ")
     previous = None
     while previous != text:
         previous = text
@@ -139,9 +151,7 @@ def combination_parts(name: str) -> list[str]:
     """
     cuts: list[tuple[int, int]] = []
     for start, end in _top_level(name):
-        for match in _JOINERS.finditer(name, start, end):
-            if match.end() > match.start():
-                cuts.append(match.span())
+        cuts.extend(match.span() for match in _JOINERS.finditer(name, start, end))
     if not cuts:
         return [name.strip()]
     parts, last = [], 0

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, NamedTuple
 
 from graph import drug_text, iris
-from graph.vocab import REFERENCE_GRAPH_NS
+from graph.vocab import MESH_NS, REFERENCE_GRAPH_NS
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 #: ASCII characters other than letters and digits, made spaces: splitting ASCII text on them gives
@@ -247,7 +247,7 @@ _NOT_A_DRUG_AFTER = re.compile(
     re.IGNORECASE,
 )
 #: names that are drugs in a dictionary but in running text are nearly always something else
-_TEXT_STOP = frozenset(norm_word for norm_word in (
+_TEXT_STOP = frozenset((
     "water", "oxygen", "glucose", "dextrose", "sodium", "potassium", "calcium", "magnesium", "iron", "zinc",
     "creatinine", "hemoglobin", "haemoglobin", "albumin", "bilirubin", "cholesterol", "urea", "nitrogen",
     "blood", "plasma", "serum", "whole blood", "air", "alcohol", "ethanol", "tyrosine", "alanine", "glycine",
@@ -279,11 +279,8 @@ def _safe_in_text(item: "DrugName") -> bool:
     letters = sum(ch.isalpha() for ch in key)
     if item.method == "DEVELOPMENT_CODE":
         return any(ch.isdigit() for ch in key) and len(key) >= 4
-    rank = _rank(item.source) if item.source else 0
-    if rank >= 2:  # DrugBank and anything else
-        word = key.replace(" ", "")
-        return bool(_CODE.match(item.name.strip())) or (
-            " " not in key and letters >= 7 and word.isalpha() and bool(_INN_STEM.search(word)))
+    if item.source and _rank(item.source) > _DRUGCENTRAL:  # DrugBank and anything else
+        return bool(_CODE.match(item.name.strip())) or (letters >= 7 and key.isalpha() and bool(_INN_STEM.search(key)))
     if item.method == "SYNONYM":
         return letters >= 8 or (letters >= 5 and any(ch.isdigit() for ch in key) and "-" in item.name)
     return letters >= 5
@@ -582,12 +579,16 @@ SELECT DISTINCT ?g ?d ?x WHERE {
 }"""
 #: which source's node a trial links to when several describe one drug: the curated table first,
 #: then DrugCentral (its nodes carry the mechanism targets), then DrugBank, then anything else
-_SOURCE_RANK = (("reference/drugs", 0), ("reference/drugcentral", 1), ("reference/drugbank", 2))
+_CURATED, _DRUGCENTRAL, _DRUGBANK, _OTHER = range(4)
+#: reference graph names (after ``tgg:reference/``) by the source rank they begin with
+_SOURCE_RANK = (("drugs", _CURATED), ("drugcentral", _DRUGCENTRAL), ("drugbank", _DRUGBANK))
+#: sources that never give one drug two nodes: two of their nodes are two drugs
+_ONE_NODE_PER_DRUG = frozenset({_CURATED, _DRUGCENTRAL})
 
 
 def _rank(graph: str) -> int:
-    local = graph[len(REFERENCE_GRAPH_NS) - len("reference/"):]
-    return next((rank for prefix, rank in _SOURCE_RANK if local.startswith(prefix)), 3)
+    local = graph.removeprefix(REFERENCE_GRAPH_NS)
+    return next((rank for prefix, rank in _SOURCE_RANK if local.startswith(prefix)), _OTHER)
 
 
 class _Clusters:
@@ -612,7 +613,7 @@ class _Clusters:
         if ra == rb:
             return
         sa, sb = self.sources.get(ra, frozenset()), self.sources.get(rb, frozenset())
-        if sa & sb & {0, 1}:
+        if sa & sb & _ONE_NODE_PER_DRUG:
             return
         root, other = min(ra, rb), max(ra, rb)
         self.parent[other] = root
@@ -634,7 +635,7 @@ def drug_clusters(names: Iterable[tuple[str, str]], xrefs: Iterable[tuple[str, s
         clusters.find(drug)
         clusters.sources[drug] = frozenset({r})
     for graph, drug, x in xrefs:
-        if not x.startswith(vocab_mesh_ns()):
+        if not x.startswith(MESH_NS):
             clusters.join(drug, x)
     best: dict[str, str] = {}
     for drug in rank:
@@ -643,12 +644,6 @@ def drug_clusters(names: Iterable[tuple[str, str]], xrefs: Iterable[tuple[str, s
         if current is None or (rank[drug], drug) < (rank[current], current):
             best[root] = drug
     return {drug: best[clusters.find(drug)] for drug in rank}
-
-
-def vocab_mesh_ns() -> str:
-    from graph.vocab import MESH_NS
-
-    return MESH_NS
 
 
 _MESH_NAMES = """
@@ -677,7 +672,7 @@ def from_store(store, rules: Iterable = (), resolutions: Iterable = ()) -> Linke
     drugs = sorted({DrugName(canonical[d], name, kind, g) for g, d, name, kind in rows})
     by_mesh: dict[str, set[str]] = {}
     for _, drug, x in xrefs:
-        if x.startswith(vocab_mesh_ns()):
+        if x.startswith(MESH_NS):
             by_mesh.setdefault(x, set()).add(canonical[drug])
     diseases = {r["m"].value for r in store.query(_DISEASES)}
     mesh = [

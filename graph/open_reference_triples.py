@@ -16,21 +16,25 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS
 
 from graph import iris
 from graph.records import DrugClass, MechanismClaim, SourceDrug
 from graph.reference_triples import source_quads
-from graph.terms import Quad, iri, lit
+from graph.terms import (
+    DCT_SOURCE as _SOURCE,
+    RDF_TYPE as _A,
+    RDFS_LABEL as _LABEL,
+    SKOS_ALT_LABEL as _ALT,
+    SKOS_EXACT_MATCH as _EXACT,
+    SKOS_PREF_LABEL as _PREF,
+    Quad,
+    iri,
+    lit,
+)
 from graph.triples import P
 from graph.vocab import SCHEMES
 
-_A = iri(str(RDF.type))
-_LABEL = iri(str(RDFS.label))
-_PREF = iri(str(SKOS.prefLabel))
-_ALT = iri(str(SKOS.altLabel))
-_EXACT = iri(str(SKOS.exactMatch))
-_SOURCE = iri(str(DCTERMS.source))
 _TITLE = iri(str(DCTERMS.title))
 _LICENSE = iri(str(DCTERMS.license))
 
@@ -92,13 +96,25 @@ def _xref(out: _Out, d: str, prefix: str, value: str) -> None:
         out.add(d, _EXACT, iri(iris.xref(prefix, value)))
 
 
+def _drug_node(out: _Out, d: str, name: str | None) -> str:
+    """A drug node of a source: typed, and labelled when the source names it."""
+    out.add(d, _A, P.Drug)
+    if name:
+        out.add(d, _LABEL, lit(name))
+    return d
+
+
+def _drugcentral_node(out: _Out, name: str, key: str | None = None) -> str:
+    d = _drug_node(out, iri(drugcentral_drug(name)), name)
+    if key:
+        _xref(out, d, "drugcentral", key)
+    return d
+
+
 def drugcentral_drug_quads(drugs: Iterable[SourceDrug]) -> _Out:
     out = _Out()
     for drug in drugs:
-        d = iri(drugcentral_drug(drug.name))
-        out.add(d, _A, P.Drug)
-        out.add(d, _LABEL, lit(drug.name))
-        _xref(out, d, "drugcentral", drug.key)
+        d = _drugcentral_node(out, drug.name, drug.key)
         for prefix, values in sorted(drug.xrefs.items()):
             for value in values:
                 _xref(out, d, prefix, value)
@@ -108,9 +124,7 @@ def drugcentral_drug_quads(drugs: Iterable[SourceDrug]) -> _Out:
 def drugbank_drug_quads(drugs: Iterable[SourceDrug]) -> _Out:
     out = _Out()
     for drug in drugs:
-        d = iri(drugbank_drug(drug.key))
-        out.add(d, _A, P.Drug)
-        out.add(d, _LABEL, lit(drug.name))
+        d = _drug_node(out, iri(drugbank_drug(drug.key)), drug.name)
         for name in drug.synonyms:
             out.add(d, _ALT, lit(name))
         out.add(d, P.xref, lit(f"drugbank:{drug.key}"))
@@ -127,13 +141,9 @@ def claim_quads(claims: Iterable[MechanismClaim], source: str, release: str | No
     title = {"drugcentral": "DrugCentral", "drugbank": "DrugBank"}[source] + (f" {release}" if release else "")
     for claim in claims:
         if source == "drugcentral":
-            d = iri(drugcentral_drug(claim.drug_name))
-            out.add(d, _A, P.Drug)
-            out.add(d, _LABEL, lit(claim.drug_name))
-            _xref(out, d, "drugcentral", claim.drug_key)
+            d = _drugcentral_node(out, claim.drug_name, claim.drug_key)
         else:
-            d = iri(drugbank_drug(claim.drug_key))
-            out.add(d, _A, P.Drug)
+            d = _drug_node(out, iri(drugbank_drug(claim.drug_key)), None)
         code = action_code(claim.action)
         several = len(claim.components) > 1
         for part in claim.components:
@@ -170,9 +180,7 @@ def class_quads(classes: Iterable[DrugClass]) -> _Out:
     """Drugs to their pharmacologic classes: MeSH PA descriptors by NLM IRI, FDA classes by NUI."""
     out = _Out()
     for item in classes:
-        d = iri(drugcentral_drug(item.drug_name))
-        out.add(d, _A, P.Drug)
-        out.add(d, _LABEL, lit(item.drug_name))
+        d = _drugcentral_node(out, item.drug_name)
         if item.class_type == "PA" and item.class_id.startswith("D"):
             k = iri(iris.mesh(item.class_id))
         else:

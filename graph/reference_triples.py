@@ -9,20 +9,27 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
+from rdflib.namespace import PROV, RDFS
 
 from graph import __version__, iris
 from graph.records import Drug, MeshDescriptor, Target, TargetClaim
-from graph.terms import XSD_DATETIME, Quad, iri, lang_lit, lit, typed
+from graph.terms import (
+    DCT_SOURCE as _SOURCE,
+    RDF_TYPE as _A,
+    RDFS_LABEL as _LABEL,
+    SKOS_ALT_LABEL as _ALT,
+    SKOS_EXACT_MATCH as _EXACT,
+    SKOS_PREF_LABEL as _PREF,
+    XSD_DATETIME,
+    Quad,
+    iri,
+    lang_lit,
+    lit,
+    typed,
+)
 from graph.triples import P
 from graph.vocab import MESHV, SCHEMES
 
-_A = iri(str(RDF.type))
-_LABEL = iri(str(RDFS.label))
-_PREF = iri(str(SKOS.prefLabel))
-_ALT = iri(str(SKOS.altLabel))
-_EXACT = iri(str(SKOS.exactMatch))
-_SOURCE = iri(str(DCTERMS.source))
 _DESCRIPTOR = iri(str(MESHV.TopicalDescriptor))
 _TREE_NUMBER = iri(str(MESHV.TreeNumber))
 _HAS_TREE = iri(str(MESHV.treeNumber))

@@ -31,6 +31,11 @@ XSD_GYEAR = XSD + "gYear"
 XSD_DURATION = XSD + "duration"
 XSD_ANYURI = XSD + "anyURI"
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+RDFS_LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
+SKOS_PREF_LABEL = "<http://www.w3.org/2004/02/skos/core#prefLabel>"
+SKOS_ALT_LABEL = "<http://www.w3.org/2004/02/skos/core#altLabel>"
+SKOS_EXACT_MATCH = "<http://www.w3.org/2004/02/skos/core#exactMatch>"
+DCT_SOURCE = "<http://purl.org/dc/terms/source>"
 
 
 class Quad(NamedTuple):

@@ -141,12 +141,6 @@ _UNLINKED_DRUG = iri(SCHEMES["quality"].concept("UNLINKED_DRUG"))
 _UNLINKED_CONDITION = iri(SCHEMES["quality"].concept("UNLINKED_CONDITION"))
 #: Intervention types whose name should name a drug (others are procedures, devices ...).
 _DRUG_TYPES = {"DRUG", "BIOLOGICAL", "COMBINATION_PRODUCT", "DIETARY_SUPPLEMENT"}
-#: registry MeSH terms that name a class, a procedure or a test, never one drug
-_CLASS_TERM = re.compile(r"(?:inhibitors|agents|antibodies|preparations|therapy|therapies|tests|vaccines|drugs|"
-                         r"procedures|protocols?|products|solutions|combinations?|compounds|radiotherapy)$|"
-                         r"\bas topic\b|,", re.IGNORECASE)
-#: Interventions that are not a drug to link, whatever their type.
-_NOT_DRUGS = re.compile(r"\b(placebo|sham|vehicle|saline|standard of care|usual care)\b", re.IGNORECASE)
 #: Parenthesised notes in site names: "(All Protocol Activities)".
 _SITE_NOTE = re.compile(r"\(([^()]*)\)\s*$")
 _NO_LINKER = Linker()
@@ -342,13 +336,13 @@ class _TrialMapper:
         out.code(t, P.enrollmentType, "estimate", trial.enrollment_type, "enrollmentType")
         out.flag(t, P.patientRegistry, trial.patient_registry)
 
-    def drug_links(self, item: Intervention, *, names: tuple[str, ...] | None = None) -> list[Link]:
+    def drug_links(self, item: Intervention) -> list[Link]:
         """Drugs an intervention names: by its names, else by the registry's MeSH terms for the
         study's interventions — a term whose MeSH identifier a reference gives for a drug, or, when
         the term is the intervention's own name, a drug node named by the term."""
         linker = self.linker
         links: dict[str, Link] = {}
-        names = names if names is not None else (item.name, *item.other_names)
+        names = (item.name, *item.other_names)
         for name in names:
             for link in linker.link_drug(name):
                 links.setdefault(link.target, link)
@@ -370,7 +364,7 @@ class _TrialMapper:
                 links.setdefault(link.target, link._replace(method="REGISTRY_MESH_XREF", rule=(
                     f"the registry's MeSH term {term.ui} ({term.term}) names the drug")))
                 continue
-            if _CLASS_TERM.search(term.term):
+            if drug_text.is_class_term(term.term):
                 continue  # a class or a procedure, not a drug
             rule = "the intervention's name is the registry's MeSH term for the study's interventions"
             drug = iris.drug(term.term)  # a drug node named by the registry's MeSH term
@@ -417,7 +411,7 @@ class _TrialMapper:
                 self.link_node(node, self.part(f"intervention-{i}-drug", k), link, P.drugLink, P.drug, P.DrugLink)
             if not links and role:
                 out.add(node, P.interventionRole, iri(SCHEMES["irole"].concept(role)))
-            elif not links and item.intervention_type in _DRUG_TYPES and not _NOT_DRUGS.search(item.name):
+            elif not links and item.intervention_type in _DRUG_TYPES:  # placebos and the like have a role
                 out.add(node, P.qualityFlag, _UNLINKED_DRUG)
         arms: dict[str, str] = {}
         for i, arm in enumerate(trial.arms, start=1):

@@ -8,6 +8,7 @@ format rather than a function.
 from __future__ import annotations
 
 import codecs
+import csv
 import gzip
 import io
 import re
@@ -360,3 +361,22 @@ def decode_utf8(data: bytes, label: str, position: str = "") -> str:
 
 def text_stream(binary: IO[bytes]) -> io.TextIOWrapper:
     return io.TextIOWrapper(binary, encoding="utf-8-sig", errors="strict", newline=None)
+
+
+def table_rows(path: Path, label: str, *, delimiter: str, what: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, row by column) of a delimited table with a header row, plain or gzip; cells
+    stripped. A row with more cells than the header, or text that is not UTF-8 or not a table, is
+    an :class:`InputError` naming the line; ``what`` says what the file should be."""
+    kind = "tab-separated" if delimiter == "\t" else "comma-separated"
+    with open_binary(path) as binary:
+        reader = csv.DictReader(io.TextIOWrapper(binary, encoding="utf-8-sig", newline=""), delimiter=delimiter)
+        try:
+            for row in reader:
+                if None in row:
+                    raise InputError(f"{len(row) - 1 + len(row[None])} columns", source=label,
+                                     record=f"line {reader.line_num}",
+                                     expected=f"{len(reader.fieldnames or ())} {kind} columns")
+                yield reader.line_num, {k: (v or "").strip() for k, v in row.items()}
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise InputError(f"unreadable: {exc}", source=label, record=f"line {reader.line_num}",
+                             expected=f"a {kind} UTF-8 {what}") from exc

@@ -19,13 +19,12 @@ action type.
 from __future__ import annotations
 
 import csv
-import io
 import re
 from pathlib import Path
 from typing import Iterator
 
 from graph.errors import InputError
-from graph.readers.base import open_binary
+from graph.readers.base import table_rows
 from graph.records import MechanismClaim, SourceDrug, TargetComponent
 
 VOCABULARY, TARGETS = "drugbank-vocabulary", "drugbank-targets"
@@ -49,17 +48,7 @@ def looks_like(path: Path, head: bytes) -> str | None:
 
 
 def _rows(path: Path, label: str) -> Iterator[tuple[int, dict[str, str]]]:
-    with open_binary(path) as binary:
-        reader = csv.DictReader(io.TextIOWrapper(binary, encoding="utf-8-sig", newline=""))
-        try:
-            for row in reader:
-                if None in row:
-                    raise InputError("too many columns", source=label, record=f"line {reader.line_num}",
-                                     expected=f"{len(reader.fieldnames or ())} comma-separated columns")
-                yield reader.line_num, {k: (v or "").strip() for k, v in row.items()}
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise InputError(f"unreadable: {exc}", source=label, record=f"line {reader.line_num}",
-                             expected="a comma-separated UTF-8 DrugBank table") from exc
+    return table_rows(path, label, delimiter=",", what="DrugBank table")
 
 
 def _id(value: str, label: str, number: int) -> str:

@@ -20,14 +20,12 @@ file of the same kind is loaded again, so a newer release replaces an older one.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 from typing import Iterator
 
 from graph.errors import InputError
-from graph.readers.base import open_binary, sniff
+from graph.readers.base import sniff, table_rows
 from graph.records import DrugClass, MechanismClaim, SourceDrug, TargetComponent
 
 TARGETS, IDS, CLASSES = "drugcentral-targets", "drugcentral-ids", "drugcentral-classes"
@@ -50,6 +48,12 @@ ID_PREFIXES = {
     "PUBCHEM_CID": "pubchem.compound", "UMLSCUI": "umls", "KEGG_DRUG": "kegg.drug", "IUPHAR_LIGAND_ID": "iuphar.ligand",
 }
 _CLASS_TYPES = ("PA", "EPC", "MoA")
+#: the columns of a mechanism claim in each release's targets file
+_CLAIM_COLUMNS = {
+    "2016": {"key": "DRUG_ID", "accession": "UNIPROT", "family": "TARGET_FAMILY", "source": "SOURCE", "reference": "REFERENCE"},
+    "current": {"key": "STRUCT_ID", "accession": "ACCESSION", "family": "TARGET_CLASS", "source": "MOA_SOURCE",
+                "reference": "MOA_SOURCE_URL"},
+}
 _UNIPROT = re.compile(r"[OPQ][0-9][A-Z0-9]{3}[0-9]|[A-NR-Z][0-9](?:[A-Z][A-Z0-9]{2}[0-9]){1,2}")
 _ORGANISMS = {"HUMAN": "Homo sapiens", "MOUSE": "Mus musculus", "RAT": "Rattus norvegicus", "BOVIN": "Bos taurus",
               "PIG": "Sus scrofa", "YEAST": "Saccharomyces cerevisiae", "ECOLI": "Escherichia coli"}
@@ -76,37 +80,28 @@ def release(path: Path) -> str:
 
 
 def _rows(path: Path, label: str) -> Iterator[tuple[int, dict[str, str]]]:
-    with open_binary(path) as binary:
-        text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
-        reader = csv.DictReader(text, delimiter="\t")
-        try:
-            for row in reader:
-                if None in row:
-                    raise InputError(f"{len(row) - 1 + len(row[None])} columns", source=label,
-                                     record=f"line {reader.line_num}",
-                                     expected=f"{len(reader.fieldnames or ())} tab-separated columns")
-                yield reader.line_num, {k: (v or "").strip() for k, v in row.items()}
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise InputError(f"unreadable: {exc}", source=label, record=f"line {reader.line_num}",
-                             expected="a tab-separated UTF-8 DrugCentral table") from exc
+    return table_rows(path, label, delimiter="\t", what="DrugCentral table")
 
 
 def _organism(swissprot: str | None, given: str | None = None) -> str | None:
+    """The organism a row names, else the one its UniProt entry name ends in (``EGFR_HUMAN``)."""
     if given:
         return given
     if swissprot and "_" in swissprot:
-        return _ORGANISMS.get(swissprot.rsplit("_", 1)[1], swissprot.rsplit("_", 1)[1])
+        species = swissprot.rsplit("_", 1)[1]
+        return _ORGANISMS.get(species, species)
     return None
 
 
 def read_claims(path: Path, label: str | None = None) -> Iterator[MechanismClaim]:
     """The mechanism-of-action claims of a targets file, in file order."""
     label = label or str(path)
-    current = release(path) == "current"
     for number, row in _rows(path, label):
+        current = "MOA" in row  # today's download: all bioactivities, MOA = 1 on mechanism rows
         if current and row["MOA"] != "1":
             continue
-        accessions = row["ACCESSION" if current else "UNIPROT"].split("|")
+        column = _CLAIM_COLUMNS["current" if current else "2016"]
+        accessions = row[column["accession"]].split("|")
         genes = row["GENE"].split("|") if row["GENE"] else []
         names = row["SWISSPROT"].split("|") if row["SWISSPROT"] else []
         components = []
@@ -114,21 +109,27 @@ def read_claims(path: Path, label: str | None = None) -> Iterator[MechanismClaim
             accession = accession.strip()
             if not _UNIPROT.fullmatch(accession):
                 raise InputError(f"{accession!r} is not a UniProt accession", source=label, record=f"line {number}",
-                                 field="ACCESSION" if current else "UNIPROT", expected="accessions such as P00533, joined by |")
+                                 field=column["accession"], expected="accessions such as P00533, joined by |")
             swissprot = names[i].strip() if i < len(names) else None
             components.append(TargetComponent(
                 uniprot=accession, symbol=(genes[i].strip() or None) if i < len(genes) else None, swissprot=swissprot,
                 organism=_organism(swissprot, row.get("ORGANISM") or None)))
-        key = row["STRUCT_ID" if current else "DRUG_ID"]
-        if not key.isdigit() or not row["DRUG_NAME"]:
-            raise InputError(f"drug {row['DRUG_NAME']!r} with id {key!r}", source=label, record=f"line {number}",
-                             field="STRUCT_ID" if current else "DRUG_ID", expected="a DrugCentral id (digits) and a drug name")
+        key = row[column["key"]]
+        _check_drug(key, row["DRUG_NAME"], label, number, column["key"])
         yield MechanismClaim(
             drug_key=key, drug_name=row["DRUG_NAME"], target_name=row["TARGET_NAME"], components=components,
-            family=row.get("TARGET_CLASS" if current else "TARGET_FAMILY") or None, action=row["ACTION_TYPE"] or None,
-            source=row["MOA_SOURCE" if current else "SOURCE"] or None,
-            reference=row["MOA_SOURCE_URL" if current else "REFERENCE"] or None, line=number,
+            family=row[column["family"]] or None, action=row["ACTION_TYPE"] or None,
+            source=row[column["source"]] or None, reference=row[column["reference"]] or None, line=number,
         )
+
+
+def _check_drug(key: str, name: str, label: str, number: int, field: str) -> None:
+    if not key.isdigit():
+        raise InputError(f"{key!r} is not a DrugCentral id", source=label, record=f"line {number}", field=field,
+                         expected="a DrugCentral drug id (digits, such as 5136)")
+    if not name:
+        raise InputError("empty", source=label, record=f"line {number}", field="DRUG_NAME",
+                         expected="the drug's name (its INN)")
 
 
 def read_drugs(path: Path, label: str | None = None) -> list[SourceDrug]:
@@ -136,13 +137,11 @@ def read_drugs(path: Path, label: str | None = None) -> list[SourceDrug]:
     label = label or str(path)
     drugs: dict[str, SourceDrug] = {}
     for number, row in _rows(path, label):
-        key, name = row["DRUG_ID"].strip('"'), row["DRUG_NAME"].strip('"')
-        if not key.isdigit() or not name:
-            raise InputError(f"drug {name!r} with id {key!r}", source=label, record=f"line {number}", field="DRUG_ID",
-                             expected="a DrugCentral id (digits) and a drug name")
+        key, name = row["DRUG_ID"], row["DRUG_NAME"]
+        _check_drug(key, name, label, number, "DRUG_ID")
         drug = drugs.setdefault(key, SourceDrug(key=key, name=name))
-        prefix = ID_PREFIXES.get(row["ID_TYPE"].strip('"'))
-        value = row["IDENTIFIER"].strip('"')
+        prefix = ID_PREFIXES.get(row["ID_TYPE"])
+        value = row["IDENTIFIER"]
         if prefix and value:
             if prefix == "chebi":
                 value = value.removeprefix("CHEBI:")
