@@ -236,8 +236,13 @@ class EmbeddedStore:
         if not writes:
             return
         self._journal([w.graph for w in writes if not w.additive], slot)
-        fresh = "".join(w.nquads for w in writes if w.additive or not w.replace)
-        replaced = [w for w in writes if w.replace and not w.additive]
+        # a graph to replace that the store does not hold yet is new: it is added like one (the
+        # update that replaces a graph in one step parses its triples as SPARQL, slow for a big
+        # reference graph)
+        replaced = [w for w in writes if w.replace and not w.additive
+                    and self._store.contains_named_graph(ox.NamedNode(w.graph))]
+        kept = {id(w) for w in replaced}
+        fresh = "".join(w.nquads for w in writes if id(w) not in kept)
         if fresh:
             if bulk:
                 self._store.bulk_load(fresh.encode("utf-8"), format=ox.RdfFormat.N_QUADS, lenient=trusted)
