@@ -267,13 +267,13 @@ _INN_STEM = re.compile(
 _CODE = re.compile(r"^[A-Za-z]{1,6}[- ]?\d{3,}[A-Za-z]?$")
 
 
-def _safe_in_text(item: "DrugName") -> bool:
+def _safe_in_text(item: "DrugName", key: str) -> bool:
     """Whether a drug name may be looked for inside running text. Names from the curated tables
     and DrugCentral's INNs qualify when they are long enough and not everyday or lab words; of
     DrugBank's names only those shaped like an INN (a WHO stem ending, one word) or like a
     development code — its dictionary also names elements, foods, allergens and the body's own
-    proteins, which running text mentions as something else ("titanium", "apple", "prothrombin")."""
-    key = norm(item.name)
+    proteins, which running text mentions as something else ("titanium", "apple", "prothrombin").
+    ``key`` is the name's :func:`norm`."""
     if key in _TEXT_STOP or not any(ch.isalpha() for ch in key):
         return False
     letters = sum(ch.isalpha() for ch in key)
@@ -305,9 +305,9 @@ class Linker:
         self._near: dict[str, list[tuple[str, str, str]]] = {}  #: first 2 letters -> (key, drug, source)
         for item in self.drug_names:
             self._drugs.add(item.name, (item.drug, item.method, item.source))
-            if _safe_in_text(item):
-                self._text_drugs.add(item.name, (item.drug, item.method, item.source))
             key = norm(item.name)
+            if _safe_in_text(item, key):
+                self._text_drugs.add(item.name, (item.drug, item.method, item.source))
             if item.method == "INN" and len(key) >= 7 and " " not in key and key.isalpha():
                 self._near.setdefault(key[:2], []).append((key, item.drug, item.source))
             summed.add("drug", item)
