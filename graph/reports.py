@@ -64,7 +64,7 @@ class Parameter:
     def describe(self) -> str:
         text = f"{self.name} ({self.kind}{', required' if self.required else ', optional'})"
         if self.default is not None:
-            text += f" default {self.default}"
+            text += f" {'example' if self.required else 'default'} {self.default}"
         if self.choices:
             text += " one of " + "|".join(self.choices)
         return text
@@ -333,6 +333,16 @@ def get_report(name: str, folder: Path | None = None) -> Report:
 # --- parameter values ---------------------------------------------------------------------------
 
 
+#: Parameters naming one thing the store must hold (else the answer would be an empty table,
+#: read as "no trials" when the thing was never loaded or the name is mistyped).
+_KNOWN_THINGS = {
+    "trial": "the NCT id of a trial that was loaded ('trialgraph load' adds trials)",
+    "drug": "a drug the store knows",
+    "sponsor": "an organisation that sponsors or collaborates on a loaded trial",
+    "target": "a target the store knows",
+}
+
+
 class Resolver:
     """Turns friendly parameter values into RDF terms, looking names up in a store."""
 
@@ -371,8 +381,13 @@ class Resolver:
                               + ", ".join(scheme.codes))
         finder = getattr(self, f"_{name}", None)
         if finder is None or value.startswith(("http://", "https://", "<")) or _is_curie(value):
-            return self.iri(value)
-        return finder(param, value)
+            node = self.iri(value)
+        else:
+            node = finder(param, value)
+        if name in _KNOWN_THINGS and not self.store.query(
+                "ASK { { ?x ?p ?o } UNION { ?s ?p ?x } }", substitutions={ox.Variable("x"): node}):
+            raise ReportError(f"{param.name}: {value!r} is not in the store — expected {_KNOWN_THINGS[name]}")
+        return node
 
     def _target(self, param: Parameter, value: str) -> ox.NamedNode:
         found = self._lookup(
@@ -399,7 +414,18 @@ class Resolver:
             linked = [x for x in found if self.store.query("ASK { ?i tg:drug ?x }", substitutions={ox.Variable("x"): ox.NamedNode(x)})]
             own = [x for x in found if not x.startswith(BIOREGISTRY_NS)]
             found = linked if len(linked) == 1 else own if len(own) == 1 else found
-        return self._one(param, value, found, "a drug name, brand, code or synonym, or an IRI")
+        if not found:
+            # a name the registry gives an intervention (its title or one of its other names, such
+            # as a brand), when every intervention so named is linked to one drug
+            found = self._lookup(
+                "SELECT DISTINCT ?x ?n WHERE { ?i tg:drug ?x . { ?i rdfs:label ?n } UNION { ?i tg:otherName ?n } }", value)
+        if not found:
+            # a MeSH label or entry term (brands among them) of the descriptor a drug is matched to
+            found = self._lookup(
+                "SELECT DISTINCT ?x ?n WHERE { ?x a tg:Drug ; skos:exactMatch ?m . "
+                "?m a meshv:TopicalDescriptor . { ?m rdfs:label ?n } UNION { ?m skos:altLabel ?n } }", value)
+        return self._one(param, value, found, "a drug name, brand, code or synonym (the registry's other names "
+                         "for an intervention included), or an IRI")
 
     def _condition(self, param: Parameter, value: str) -> ox.NamedNode:
         if re.fullmatch(r"(?i)[CD]\d{6,9}", value.strip()):
@@ -483,10 +509,13 @@ def bind(report: Report, values: Mapping[str, str], resolver: Resolver) -> dict[
     checked: list[tuple[Parameter, str]] = []
     out: dict[ox.Variable, ox.NamedNode | ox.Literal] = {}
     for param in report.parameters.values():
-        value = values.get(param.name, param.default)
+        # a required parameter's header default is an example (grlc shows it in its form), never
+        # an answer for a thing nobody asked about
+        value = values.get(param.name, None if param.required else param.default)
         if value is None:
             if param.required:
-                raise ReportError(f"{report.name}: parameter {param.name!r} is required — pass -p {param.name}=VALUE "
+                example = param.default or "VALUE"
+                raise ReportError(f"{report.name}: parameter {param.name!r} is required — pass -p {param.name}={example} "
                                   f"on the command line or {param.name}=... in Python ({param.describe()})")
             continue
         value = str(value)
@@ -595,6 +624,13 @@ def run(store: Any, report: Report | str, params: Mapping[str, str] | None = Non
         report = get_report(report, folder)
     bindings = bind(report, params or {}, Resolver(store))
     sparql = report.sparql
+    if report.form == "SELECT":
+        # pyoxigraph substitutes only the variables a SELECT projects: the others are given as a
+        # VALUES block, as for engines without substitutions
+        hidden = {var: term for var, term in bindings.items() if var.value not in report.columns}
+        if hidden:
+            sparql = with_values(sparql, hidden)
+            bindings = {var: term for var, term in bindings.items() if var not in hidden}
     if getattr(store, "supports_lateral", False) and report.anchored:
         anchors = {var: bindings[var] for var in (ox.Variable(p.variable) for p in report.parameters.values()
                                                   if p.required and p.kind == "iri") if var in bindings}
@@ -611,26 +647,64 @@ def run_table(store: Any, report: Report | str, params: Mapping[str, str] | None
     return Table.from_solutions(result)
 
 
-def rows(name: str, *, store: Any = None, folder: Path | None = None, **params: str) -> list[dict[str, str]]:
-    """Python API: run a report by name with keyword parameters; rows as dicts of plain values.
-
-    Opens the default store when none is given.
-    """
+def _table(name: str, store: Any, folder: Path | None, params: Mapping[str, str]) -> Table:
     if store is None:
         from graph.store import open_store
 
         with open_store(paths.default_store(), create=False) as handle:
-            return run_table(handle, name, params, folder=folder).records()
-    return run_table(store, name, params, folder=folder).records()
+            return run_table(handle, name, params, folder=folder)
+    return run_table(store, name, params, folder=folder)
+
+
+def rows(name: str, *, store: Any = None, folder: Path | None = None, **params: str) -> list[dict[str, Any]]:
+    """Python API: run a report by name with keyword parameters; rows as dicts of Python values.
+
+    Values have the type of their RDF datatype: ``int`` for counts and other integers,
+    ``Decimal`` for decimals, ``float`` for doubles, ``datetime.date`` for dates, ``bool``,
+    ``str`` for text; IRIs are full IRI strings; a value the row leaves unbound is ``None``.
+    Opens the default store when none is given.
+    """
+    return _table(name, store, folder, params).values()
+
+
+#: pandas dtypes for columns whose every literal has one of these datatypes
+_FRAME_TYPES = (
+    ("Int64", frozenset(XSD + t for t in ("integer", "int", "long", "short", "byte", "nonNegativeInteger",
+                                          "positiveInteger", "nonPositiveInteger", "negativeInteger",
+                                          "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte",
+                                          "gYear"))),
+    ("Float64", frozenset(XSD + t for t in ("decimal", "double", "float"))),
+    ("boolean", frozenset({XSD + "boolean"})),
+)
 
 
 def dataframe(name: str, *, store: Any = None, folder: Path | None = None, **params: str):  # noqa: ANN201
-    """Python API: the rows of a report as a pandas DataFrame (pandas must be installed)."""
+    """Python API: the rows of a report as a pandas DataFrame (pandas must be installed).
+
+    Columns are typed from their RDF datatypes: nullable integers (``Int64``) for counts,
+    ``Float64`` for decimals and doubles, ``boolean``, ``datetime64`` for dates and date-times,
+    strings otherwise; an unbound value is missing (``<NA>``/``NaT``), never an empty string.
+    """
     try:
         import pandas
     except ImportError:
         raise ReportError("pandas is not installed — pip install pandas, or use graph.reports.rows()") from None
-    return pandas.DataFrame(rows(name, store=store, folder=folder, **params))
+    table = _table(name, store, folder, params)
+    frame = pandas.DataFrame(table.values(), columns=table.variables)
+    if not hasattr(frame, "astype"):  # a stand-in without pandas' column types
+        return frame
+    for column, types in table.datatypes().items():
+        if not types:
+            continue
+        dtype = next((d for d, members in _FRAME_TYPES if types <= members), None)
+        if dtype == "Float64":
+            frame[column] = frame[column].astype("float64").astype("Float64")
+        elif dtype is not None:
+            frame[column] = frame[column].astype(dtype)
+        elif types <= {XSD + "date", XSD + "dateTime"}:
+            frame[column] = pandas.to_datetime(frame[column], utc=XSD + "dateTime" in types and
+                                               any(getattr(v, "tzinfo", None) for v in frame[column].dropna()))
+    return frame
 
 
 def catalogue_turtle(reports: Iterable[Report]) -> str:

@@ -9,8 +9,10 @@ in any of the export formats.
 from __future__ import annotations
 
 import csv
+import datetime as _dt
 import io
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import IO, Iterable, Sequence
 
 import pyoxigraph as ox
@@ -67,6 +69,62 @@ def plain(term: object | None) -> str:
     return getattr(term, "value", str(term))
 
 
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_INTEGERS = frozenset(_XSD + t for t in (
+    "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger", "nonPositiveInteger",
+    "negativeInteger", "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte"))
+_FLOATS = frozenset({_XSD + "double", _XSD + "float"})
+
+
+def _date(text: str) -> _dt.date:
+    # xsd:date may carry a time zone (2024-01-31Z, 2024-01-31+02:00); a calendar day has none
+    return _dt.date.fromisoformat(text[:10]) if len(text) > 10 else _dt.date.fromisoformat(text)
+
+
+def _datetime(text: str) -> _dt.datetime:
+    return _dt.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+
+
+_CONVERT = {
+    **{t: int for t in _INTEGERS},
+    **{t: float for t in _FLOATS},
+    _XSD + "decimal": Decimal,
+    _XSD + "boolean": lambda text: text.strip() in ("true", "1"),
+    _XSD + "date": _date,
+    _XSD + "dateTime": _datetime,
+    _XSD + "gYear": int,
+}
+
+
+def python_value(term: object | None) -> object | None:
+    """A term as the Python value of its RDF datatype.
+
+    ``xsd:integer`` and its subtypes (and ``xsd:gYear``) give ``int``, ``xsd:decimal`` gives
+    ``Decimal``, ``xsd:double``/``xsd:float`` ``float``, ``xsd:boolean`` ``bool``, ``xsd:date``
+    ``datetime.date``, ``xsd:dateTime`` ``datetime.datetime``; other literals (strings, language
+    strings) give their text. IRIs give the full IRI as a string, blank nodes ``_:label``; an
+    unbound value is ``None``. A literal whose text is not valid for its datatype stays text.
+
+    >>> python_value(ox.Literal("4", datatype=ox.NamedNode(_XSD + "integer")))
+    4
+    """
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.Literal):
+        convert = _CONVERT.get(term.datatype.value)
+        if convert is None:
+            return term.value
+        try:
+            return convert(term.value.strip())
+        except (ValueError, InvalidOperation):
+            return term.value
+    return str(term)
+
+
 @dataclass
 class Table:
     """A SELECT result held in memory."""
@@ -80,8 +138,23 @@ class Table:
         return cls(names, [tuple(row[n] for n in names) for row in solutions])
 
     def records(self) -> list[dict[str, str]]:
-        """Rows as dicts of plain values."""
+        """Rows as dicts of plain values (every value its lexical form or IRI; unbound is ``""``)."""
         return [{n: plain(v) for n, v in zip(self.variables, row)} for row in self.rows]
+
+    def values(self) -> list[dict[str, object | None]]:
+        """Rows as dicts of Python values of the RDF datatypes (see :func:`python_value`)."""
+        return [{n: python_value(v) for n, v in zip(self.variables, row)} for row in self.rows]
+
+    def datatypes(self) -> dict[str, set[str]]:
+        """For each column, the datatypes of its literals (``"iri"`` for IRIs and blank nodes)."""
+        found: dict[str, set[str]] = {n: set() for n in self.variables}
+        for row in self.rows:
+            for name, term in zip(self.variables, row):
+                if isinstance(term, ox.Literal):
+                    found[name].add(term.datatype.value)
+                elif term is not None:
+                    found[name].add("iri")
+        return found
 
 
 def _cut(text: str, limit: int) -> tuple[str, bool]:

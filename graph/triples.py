@@ -31,6 +31,7 @@ from graph.terms import (
     decimal,
     integer,
     iri,
+    lang_lit,
     lit,
     typed,
 )
@@ -316,7 +317,8 @@ class _TrialMapper:
             for term in terms:
                 node = iri(iris.mesh(term.ui))
                 out.add(t, prop, node)
-                self.shared.text(node, _LABEL, term.term)
+                if term.term:  # English, as MeSH's own labels are: one label, not "X" beside "X"@en
+                    self.shared.add(node, _LABEL, lang_lit(term.term, "en"))
 
     def design(self) -> None:
         trial, out, t = self.trial, self.out, self.t
