@@ -95,7 +95,12 @@ VIRTUOSO_WRONG = {
 
 
 def _cases() -> list[tuple[str, dict[str, str]]]:
-    return [(name, {}) for name in sorted(load_reports())] + EXTRA_CASES
+    """Each report with its header's values (a required parameter's example, which must be given),
+    then the extra cases."""
+    def examples(report) -> dict[str, str]:  # noqa: ANN001
+        return {p.name: p.default for p in report.parameters.values() if p.required and p.default is not None}
+
+    return [(name, examples(report)) for name, report in sorted(load_reports().items())] + EXTRA_CASES
 
 
 # --- servers ---------------------------------------------------------------------------------------
@@ -362,7 +367,7 @@ def assert_same_answer(sparql: str, expected: Any, got: Any) -> None:
 
 @pytest.mark.shared_data
 @pytest.mark.parametrize(("name", "params"), _cases(), ids=lambda v: v if isinstance(v, str) else
-                         ",".join(f"{k}={x}" for k, x in v.items()) or "defaults")
+                         ",".join(f"{k}={x}" for k, x in v.items()) or "defaults")  # ids: name-values
 def test_report_answers_as_the_embedded_store(request: pytest.FixtureRequest, remote: RemoteStore,
                                               reference: Any, name: str, params: dict[str, str]) -> None:
     report = load_reports()[name]
