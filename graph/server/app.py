@@ -8,6 +8,7 @@ to the worker pool, whose :class:`~graph.server.workers.Reply` becomes the respo
 from __future__ import annotations
 
 import asyncio
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable
@@ -93,6 +94,22 @@ def client_of(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
+def _peer(request: Request) -> str:
+    return f"{request.client.host}:{request.client.port}" if request.client else "a client"
+
+
+def _log(line: str) -> None:
+    print(f"trialgraph serve: {line}", file=sys.stderr, flush=True)
+
+
+async def _disconnected(request: Request) -> None:
+    """Returns once the client has closed the connection (the ASGI server says http.disconnect)."""
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            return
+
+
 def _host_of(value: str) -> str:
     """The host of a Host header value, without the port (``[::1]:7878`` -> ``::1``)."""
     if value.startswith("["):
@@ -156,7 +173,13 @@ class Guard:
                 message = {**message, "headers": list(message.get("headers", [])) + extra}
             await send(message)
 
-        await self.app(scope, receive, secured)
+        try:
+            await self.app(scope, receive, secured)
+        except asyncio.CancelledError:  # the server is stopping with this request unanswered
+            _log(f"{scope['method']} {scope['path']} was cut short: the server is stopping")
+        except (ConnectionError, OSError) as exc:  # the client's connection broke while answering
+            _log(f"the connection broke while answering {scope['method']} {scope['path']}: "
+                 f"{exc.strerror or type(exc).__name__}")
 
 
 async def _body(request: Request) -> bytes:
@@ -180,7 +203,24 @@ def create_app(config: ServerConfig, pool: WorkerPool) -> Any:
         return await asyncio.to_thread(load_reports, config.queries)
 
     async def run(job: Job, request: Request) -> Response:
-        return _response(await pool.run(job, client_of(request)))
+        return _response(await answer(job, request))
+
+    async def answer(job: Job, request: Request) -> Reply:
+        """The pool's reply; a client that goes away meanwhile has its query stopped (its worker is
+        replaced, not kept busy for nobody) and is logged in one line."""
+        asked = asyncio.ensure_future(pool.run(job, client_of(request)))
+        gone = asyncio.ensure_future(_disconnected(request))
+        try:
+            await asyncio.wait({asked, gone}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            gone.cancel()
+        if asked.done():
+            return asked.result()
+        asked.cancel()
+        await asyncio.gather(asked, return_exceptions=True)
+        _log(f"{_peer(request)} went away before the answer to {request.method} {request.url.path} "
+             f"({job.kind}); it was stopped")
+        return Reply.error(499, "the client went away")
 
     async def page(request: Request) -> Response:
         return FileResponse(STATIC / "index.html", headers={"Content-Security-Policy": PAGE_POLICY,
@@ -230,7 +270,7 @@ def create_app(config: ServerConfig, pool: WorkerPool) -> Any:
 
     async def network(request: Request) -> Response:
         fmt, params = network_params(request.query_params.multi_items())
-        reply = await pool.run(Job("network", params=params, format=fmt), client_of(request))
+        reply = await answer(Job("network", params=params, format=fmt), request)
         response = _response(reply)
         if reply.status == 200:
             response.headers["Content-Security-Policy"] = NETWORK_POLICY

@@ -231,13 +231,29 @@ def handle(store: Any, job: Job, config: WorkerConfig) -> Reply:
         return Reply.error(400, f"unknown job {job.kind!r}")
     except HttpError as exc:
         return Reply.error(exc.status, exc.message)
-    except (QueryError, ReportError, GraphError) as exc:
+    except QueryError as exc:
+        if job.kind in ("query", "update") and isinstance(exc.__cause__, SyntaxError):
+            return Reply.error(400, syntax_message(job.text, str(exc.__cause__), update=job.kind == "update"))
+        return Reply.error(400, str(exc))
+    except (ReportError, GraphError) as exc:
         return Reply.error(400, str(exc))
     except (OSError, RuntimeError, ValueError) as exc:
         # pyoxigraph's evaluation errors (an unknown extension function, a SERVICE that fails, an invalid
         # update target ...) are the request's; a store that cannot be read (OSError) is the server's
         return Reply.error(500 if isinstance(exc, OSError) else 400,
                            f"the query failed: {' '.join(str(exc).split()) or type(exc).__name__}")
+
+
+def syntax_message(text: str, message: str, *, update: bool) -> str:
+    """The parser's complaint in words (graph.server.syntax), with a hint when a query is an update."""
+    from graph.server.syntax import explain, looks_like_update
+
+    said = explain(text, message, what="update" if update else "query")
+    keyword = None if update else looks_like_update(text)
+    if keyword:
+        said += (f"\n(a text that starts with {keyword} is a SPARQL update, not a query: send it as update= by "
+                 "POST, or as application/sparql-update, to a server started with --allow-update)")
+    return said
 
 
 def _die_with_parent() -> None:
