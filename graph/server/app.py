@@ -238,7 +238,7 @@ def create_app(config: ServerConfig, pool: WorkerPool) -> Any:
                                 "--allow-update to accept them")
             if not config.allow_service:
                 check_federation(asked.update, update=True)
-            return await run(Job("update", text=asked.update), request)
+            return await run(Job("update", text=asked.update, base=str(request.url.replace(query=""))), request)
         assert asked.query is not None
         if not config.allow_service:
             check_federation(asked.query, update=False)

@@ -24,6 +24,7 @@ _WORDS = {
     '"true"': "true or false", '"false"': "true or false",
     '"_:"': "a blank node", '"["': "a blank node",
     '"<<"': "a quoted triple", '"<<("': "a quoted triple",
+    "IRI parsing failed": "a valid IRI (this one cannot be read, or is relative with no base IRI)",
     '"*"': "a property path (/ | ^ *)", '"/"': "a property path (/ | ^ *)",
     '"|"': "a property path (/ | ^ *)", '"^"': "a property path (/ | ^ *)", '"!"': "a property path (/ | ^ *)",
 }

@@ -218,7 +218,7 @@ def handle(store: Any, job: Job, config: WorkerConfig) -> Reply:
                                  base_iri=job.base)
             return render(result, job.accept, job.format, limits)
         if job.kind == "update":
-            store.update(job.text)
+            store.update(job.text, base_iri=job.base)
             store.flush()
             return Reply(204, "text/plain; charset=utf-8", b"")
         if job.kind == "report":
