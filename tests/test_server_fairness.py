@@ -17,7 +17,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.test_server import CHEAP, EXPENSIVE, Server, _children, seed_store  # noqa: F401 (a fixture)
+from tests.test_server import CHEAP, EXPENSIVE, Server, _children, _copy, seed_store  # noqa: F401 (a fixture)
 
 TIME_LIMIT = 8.0
 OTHER_CLIENT = "127.0.0.2"  #: Linux answers the whole of 127.0.0.0/8 on loopback
@@ -171,7 +171,8 @@ def _kib(pid: int, field: str) -> int | None:
 
 
 def test_a_memory_hungry_query_ends_with_503_at_the_cap(seed_store: Path) -> None:  # noqa: F811
-    server = Server(seed_store, ("--time-limit", "60", "--workers", "1", "--max-memory", str(MEMORY_CAP_MIB))).start()
+    store = _copy(seed_store, "memory")  # the other server of this module holds the seed store
+    server = Server(store, ("--time-limit", "60", "--workers", "1", "--max-memory", str(MEMORY_CAP_MIB))).start()
     try:
         wait_idle(server)
         assert status(server)["maxMemory"] == MEMORY_CAP_MIB * 2**20
