@@ -434,17 +434,30 @@ def report_run(name: str, params: tuple[str, ...], fmt: str, chart: Path | None,
 @click.option("--max-query-length", type=click.IntRange(1, None), default=1_000_000, show_default=True,
               metavar="CHARACTERS", help="Longest query or update text (longer: 400).")
 @click.option("--workers", "-w", type=click.IntRange(1, 64), default=2, show_default=True,
-              help="Query worker processes (read-only); with --allow-update there is one.")
+              help="Query worker processes (read-only); with --allow-update there is one. A reserved one more "
+                   "answers quick queries while these are all busy.")
+@click.option("--max-memory", type=click.IntRange(16, None), default=None, metavar="MIB",
+              help="Most memory (resident, MiB) one query worker may hold; a query that needs more is stopped "
+                   "(503) and its worker replaced. Default: half the machine's memory shared among the workers "
+                   "and the reserved one (RAM / 2 / (workers + 1)).")
+@click.option("--quick-limit", type=click.FloatRange(0, None), default=0.5, show_default=True, metavar="SECONDS",
+              help="Longest a query may run on the reserved worker (used while every other is busy); a longer "
+                   "one waits for a general worker instead. 0: no reserved worker.")
+@click.option("--max-client-requests", type=click.IntRange(1, None), default=4, show_default=True,
+              help="Requests one client (IP address) may have waiting or running at once; more get 429 with "
+                   "Retry-After.")
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="A line per request on stderr.")
 @_queries_option
 @_store_option
 def serve(host: str, port: int, allow_update: bool, allow_service: bool, time_limit: float, max_rows: int,
-          max_bytes: int, max_query_depth: int, max_query_length: int, workers: int, access_log: bool, queries: Path | None, store: str | None) -> int:
+          max_bytes: int, max_query_depth: int, max_query_length: int, workers: int, max_memory: int | None,
+          quick_limit: float, max_client_requests: int, access_log: bool, queries: Path | None,
+          store: str | None) -> int:
     """Serve the graph over HTTP: a SPARQL 1.1 endpoint at /sparql, a page to query it and run the
     reports at /, the reports at /reports/NAME, and the network view at /network.
 
     Read-only unless --allow-update. Every query runs in a worker process and is stopped at the
-    time limit. The store stays locked while the server runs (stop it with Ctrl-C).
+    time limit or the memory limit. The store stays locked while the server runs (stop it with Ctrl-C).
 
     \b
     Examples:
@@ -461,7 +474,8 @@ def serve(host: str, port: int, allow_update: bool, allow_service: bool, time_li
     config = ServerConfig(
         location=store or paths.default_store(), host=host, port=port, workers=workers, allow_update=allow_update,
         allow_service=allow_service, limits=Limits(time=time_limit, rows=max_rows, bytes=max_bytes, depth=max_query_depth,
-                      length=max_query_length),
+                      length=max_query_length, memory=max_memory * 2**20 if max_memory else None,
+                      quick=quick_limit, per_client=max_client_requests),
         queries=queries, access_log=access_log,
     )
     return run_server(config, err=sys.stderr)

@@ -344,9 +344,10 @@ class EmbeddedStore:
         except SyntaxError as exc:
             raise QueryError(f"malformed SPARQL: {exc}") from exc
 
-    def update(self, sparql: str) -> None:
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        """Run a SPARQL update; our prefixes are predeclared, relative IRIs resolve against ``base_iri``."""
         try:
-            self._store.update(sparql, prefixes=PREFIXES)
+            self._store.update(sparql, prefixes=PREFIXES, base_iri=base_iri)
         except SyntaxError as exc:
             raise QueryError(f"malformed SPARQL update: {exc}") from exc
 

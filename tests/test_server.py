@@ -525,9 +525,72 @@ def test_malformed_query_gets_400_with_the_parsers_message(server: Server) -> No
     bad = "SELECT ?x WHERE { ?x tg:nctId }"
     with pytest.raises(SyntaxError) as parser:
         ox.Store().query(bad, prefixes={"tg": "https://w3id.org/trialgraph/vocab#"})
+    line, column = re.match(r"error at (\d+):(\d+)", str(parser.value)).groups()  # type: ignore[union-attr]
     for answer in (server.query(bad), server.form({"query": bad}), server.direct(bad, "application/sparql-query")):
         assert answer.status == 400
-        assert str(parser.value) in answer.text
+        # the parser's message, told in words: where, what is there, what would fit
+        first, shown, mark = answer.text.splitlines()
+        assert first.startswith(f"malformed SPARQL query at line {line}, column {column}, at “}}”: expected ")
+        assert "a variable" in first and "an IRI" in first and "a string" in first
+        assert shown.strip() == bad and mark.index("^") == shown.index(bad) + int(column) - 1
+        assert "..=" not in answer.text and "\\u{" not in answer.text  # not the engine's character ranges
+
+
+@pytest.mark.parametrize("query,said", [
+    ("SELECT * WHERE { ?s nosuch:p ?o }", "the prefix nosuch: is not declared — add PREFIX nosuch: <…>"),
+    ('SELECT * WHERE { ?s ?p "open }', "a string is not closed"),
+    ("SELECT * WHERE { ?s ?p ?o ) }", "at “)”"),  # the engine names nothing: the other parser's place
+    ("SELECT * WHERE { ?s ?p ?o } GROUP ?s", "expected BY"),
+    ("DROP GRAPH <https://example.org/g>", "is a SPARQL update, not a query: send it as update="),
+])
+def test_syntax_errors_are_told_in_words(server: Server, query: str, said: str) -> None:
+    answer = server.query(query)
+    assert answer.status == 400 and said in answer.text, answer.text
+    assert answer.text.startswith("malformed SPARQL query at line 1, column ")
+    assert "[_]" not in answer.text and "..=" not in answer.text
+
+
+def test_malformed_update_is_told_in_words(seed_store: Path) -> None:
+    store = _copy(seed_store, "writable-syntax")
+    writable = Server(store, ("--allow-update",)).start()
+    try:
+        answer = writable.form({"update": "CLEAR XYZ"})
+        assert answer.status == 400, answer.text
+        assert answer.text.startswith("malformed SPARQL update at line 1, column ") and "expected ALL" in answer.text
+    finally:
+        writable.stop()
+
+
+def test_a_client_that_goes_away_is_logged_in_one_line_and_its_query_stopped(server: Server) -> None:
+    import socket
+
+    server.wait_ready()
+    before = server.get("/status").json()
+    host, port = urllib.parse.urlsplit(server.url).hostname, urllib.parse.urlsplit(server.url).port
+    lines_before = len(server.lines)
+    # one goes away while its query runs, one after reading the start of a large answer
+    for read in (0, 1024):
+        query = EXPENSIVE if not read else "SELECT * WHERE { ?s ?p ?o } LIMIT 50"
+        conn = socket.create_connection((host, port))
+        conn.sendall(f"GET /sparql?{urllib.parse.urlencode({'query': query})} HTTP/1.1\r\n"
+                     f"Host: 127.0.0.1:{port}\r\nAccept: text/csv\r\n\r\n".encode())
+        if read:
+            assert conn.recv(read).startswith(b"HTTP/1.1 200")
+        else:
+            time.sleep(0.5)  # on a worker by now
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")  # reset
+        conn.close()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not any("went away" in line for line in server.lines[lines_before:]):
+        time.sleep(0.05)
+    time.sleep(0.5)
+    logged = server.lines[lines_before:]
+    went = [line for line in logged if "went away" in line]
+    assert len(went) == 1 and "GET /sparql" in went[0], logged
+    assert not any("Traceback" in line or "Exception" in line for line in logged), "".join(logged)
+    # the runaway was stopped long before its time limit: its worker was replaced, the server answers
+    assert server.get("/status").json()["replacedWorkers"] == before["replacedWorkers"] + 1  # type: ignore[index]
+    assert server.query(CHEAP).status == 200
 
 
 def test_an_unknown_extension_function_is_the_clients_error(server: Server) -> None:

@@ -120,9 +120,11 @@ async def _run(config: ServerConfig, sock: socket.socket, url: str, err: TextIO)
     try:
         limits = config.limits
         mode = "read-write (--allow-update)" if config.allow_update else "read-only"
-        print(f"serving {url} — SPARQL endpoint {url}sparql; {mode}; {pool.size} query worker(s); "
-              f"time limit {limits.time:g} s; at most {limits.rows:,} rows and {limits.bytes:,} bytes per answer. "
-              "Ctrl-C stops.", file=err, flush=True)
+        reserved = f" and a reserved one for quick queries (≤ {limits.quick:g} s)" if pool.reserved else ""
+        print(f"serving {url} — SPARQL endpoint {url}sparql; {mode}; {pool.size} query worker(s){reserved}; "
+              f"time limit {limits.time:g} s; memory limit {pool.memory / 2**20:,.0f} MiB per worker; at most "
+              f"{limits.rows:,} rows and {limits.bytes:,} bytes per answer; {limits.per_client} requests at once "
+              "per client. Ctrl-C stops.", file=err, flush=True)
         server = uvicorn.Server(uvicorn.Config(
             create_app(config, pool), log_config=_log_config(config.access_log), timeout_graceful_shutdown=3,
             server_header=False, proxy_headers=False, lifespan="off",

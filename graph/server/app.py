@@ -8,6 +8,7 @@ to the worker pool, whose :class:`~graph.server.workers.Reply` becomes the respo
 from __future__ import annotations
 
 import asyncio
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable
@@ -88,6 +89,27 @@ def _response(reply: Reply) -> Response:
     return Response(reply.body, status_code=reply.status, headers=reply.headers, media_type=reply.media_type)
 
 
+def client_of(request: Request) -> str:
+    """Who a request comes from, for the per-client limit and fair queueing: its address."""
+    return request.client.host if request.client else ""
+
+
+def _peer(request: Request) -> str:
+    return f"{request.client.host}:{request.client.port}" if request.client else "a client"
+
+
+def _log(line: str) -> None:
+    print(f"trialgraph serve: {line}", file=sys.stderr, flush=True)
+
+
+async def _disconnected(request: Request) -> None:
+    """Returns once the client has closed the connection (the ASGI server says http.disconnect)."""
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            return
+
+
 def _host_of(value: str) -> str:
     """The host of a Host header value, without the port (``[::1]:7878`` -> ``::1``)."""
     if value.startswith("["):
@@ -151,7 +173,13 @@ class Guard:
                 message = {**message, "headers": list(message.get("headers", [])) + extra}
             await send(message)
 
-        await self.app(scope, receive, secured)
+        try:
+            await self.app(scope, receive, secured)
+        except asyncio.CancelledError:  # the server is stopping with this request unanswered
+            _log(f"{scope['method']} {scope['path']} was cut short: the server is stopping")
+        except (ConnectionError, OSError) as exc:  # the client's connection broke while answering
+            _log(f"the connection broke while answering {scope['method']} {scope['path']}: "
+                 f"{exc.strerror or type(exc).__name__}")
 
 
 async def _body(request: Request) -> bytes:
@@ -174,8 +202,25 @@ def create_app(config: ServerConfig, pool: WorkerPool) -> Any:
         # Parsing the folder takes a moment when a file changed: not on the event loop.
         return await asyncio.to_thread(load_reports, config.queries)
 
-    async def run(job: Job) -> Response:
-        return _response(await pool.run(job))
+    async def run(job: Job, request: Request) -> Response:
+        return _response(await answer(job, request))
+
+    async def answer(job: Job, request: Request) -> Reply:
+        """The pool's reply; a client that goes away meanwhile has its query stopped (its worker is
+        replaced, not kept busy for nobody) and is logged in one line."""
+        asked = asyncio.ensure_future(pool.run(job, client_of(request)))
+        gone = asyncio.ensure_future(_disconnected(request))
+        try:
+            await asyncio.wait({asked, gone}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            gone.cancel()
+        if asked.done():
+            return asked.result()
+        asked.cancel()
+        await asyncio.gather(asked, return_exceptions=True)
+        _log(f"{_peer(request)} went away before the answer to {request.method} {request.url.path} "
+             f"({job.kind}); it was stopped")
+        return Reply.error(499, "the client went away")
 
     async def page(request: Request) -> Response:
         return FileResponse(STATIC / "index.html", headers={"Content-Security-Policy": PAGE_POLICY,
@@ -193,13 +238,13 @@ def create_app(config: ServerConfig, pool: WorkerPool) -> Any:
                                 "--allow-update to accept them")
             if not config.allow_service:
                 check_federation(asked.update, update=True)
-            return await run(Job("update", text=asked.update))
+            return await run(Job("update", text=asked.update, base=str(request.url.replace(query=""))), request)
         assert asked.query is not None
         if not config.allow_service:
             check_federation(asked.query, update=False)
         base = str(request.url.replace(query=""))
         return await run(Job("query", text=asked.query, accept=request.headers.get("accept"), format=asked.format,
-                             default_graphs=asked.default_graphs, named_graphs=asked.named_graphs, base=base))
+                             default_graphs=asked.default_graphs, named_graphs=asked.named_graphs, base=base), request)
 
     async def catalogue(request: Request) -> Response:
         found = await reports()
@@ -220,11 +265,12 @@ def create_app(config: ServerConfig, pool: WorkerPool) -> Any:
         if name not in found:
             raise HttpError(404, f"no report named {name!r} — GET /reports lists them")
         params = report_params(request.query_params.multi_items())
-        return await run(Job("report", name=name, params=params, accept=request.headers.get("accept"), format=fmt))
+        return await run(Job("report", name=name, params=params, accept=request.headers.get("accept"), format=fmt),
+                         request)
 
     async def network(request: Request) -> Response:
         fmt, params = network_params(request.query_params.multi_items())
-        reply = await pool.run(Job("network", params=params, format=fmt))
+        reply = await answer(Job("network", params=params, format=fmt), request)
         response = _response(reply)
         if reply.status == 200:
             response.headers["Content-Security-Policy"] = NETWORK_POLICY
@@ -235,13 +281,14 @@ def create_app(config: ServerConfig, pool: WorkerPool) -> Any:
             "trialgraph": __version__, "readOnly": not config.allow_update, "service": config.allow_service,
             "workers": pool.size, "timeLimit": config.limits.time, "maxRows": config.limits.rows,
             "maxBytes": config.limits.bytes, "maxQueryDepth": config.limits.depth,
-            "maxQueryLength": config.limits.length, "readyWorkers": pool.ready,
-            "replacedWorkers": pool.replaced,
+            "maxQueryLength": config.limits.length, "maxMemory": pool.memory, "quickLimit": config.limits.quick,
+            "maxClientRequests": config.limits.per_client, **pool.status(),
         })
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HttpError)
         response = _error(exc.status, exc.message)
+        response.headers.update(exc.headers)
         if exc.status == 405:  # only /sparql says so: an update sent by GET
             response.headers["Allow"] = "GET, POST"
         return response

@@ -19,10 +19,11 @@ from graph.sparql_parse import grammar_rules, mentions
 class HttpError(GraphError):
     """A request this server answers with an error status and a one-line message."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.headers = dict(headers or {})  #: extra response headers (Retry-After)
 
 
 @dataclass(frozen=True)

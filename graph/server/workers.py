@@ -32,6 +32,25 @@ from graph.server.protocol import HttpError, negotiate
 
 #: How long a new worker may take to open the store before the server gives up on it.
 START_TIMEOUT = 60.0
+#: How often the memory of a busy worker is read (seconds); the overshoot past the cap is what the
+#: query allocates in that time.
+MEMORY_POLL = 0.01
+#: Share of the machine's memory the query workers may use between them, by default.
+MEMORY_SHARE = 0.5
+
+
+def physical_memory() -> int | None:
+    """Bytes of RAM on this machine, or None when the system does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def default_memory(workers: int) -> int:
+    """The default --max-memory: half the RAM shared among the workers and the reserved one."""
+    total = physical_memory() or 4 * 1024**3
+    return int(total * MEMORY_SHARE / (max(1, workers) + 1))
 
 
 @dataclass(frozen=True)
@@ -41,6 +60,9 @@ class Limits:
     bytes: int = 100 * 1024 * 1024  #: bytes of any answer, as sent
     depth: int = 100  #: nesting of brackets in a query (pyoxigraph's parser crashes on thousands)
     length: int = 1_000_000  #: characters of a query or update
+    memory: int | None = None  #: bytes of memory (resident) a worker may use; None: default_memory()
+    quick: float = 0.5  #: seconds a query may run on the reserved worker (0: no reserved worker)
+    per_client: int = 4  #: requests one client (address) may have waiting or running at once
 
 
 @dataclass(frozen=True)
@@ -196,7 +218,7 @@ def handle(store: Any, job: Job, config: WorkerConfig) -> Reply:
                                  base_iri=job.base)
             return render(result, job.accept, job.format, limits)
         if job.kind == "update":
-            store.update(job.text)
+            store.update(job.text, base_iri=job.base)
             store.flush()
             return Reply(204, "text/plain; charset=utf-8", b"")
         if job.kind == "report":
@@ -209,13 +231,29 @@ def handle(store: Any, job: Job, config: WorkerConfig) -> Reply:
         return Reply.error(400, f"unknown job {job.kind!r}")
     except HttpError as exc:
         return Reply.error(exc.status, exc.message)
-    except (QueryError, ReportError, GraphError) as exc:
+    except QueryError as exc:
+        if job.kind in ("query", "update") and isinstance(exc.__cause__, SyntaxError):
+            return Reply.error(400, syntax_message(job.text, str(exc.__cause__), update=job.kind == "update"))
+        return Reply.error(400, str(exc))
+    except (ReportError, GraphError) as exc:
         return Reply.error(400, str(exc))
     except (OSError, RuntimeError, ValueError) as exc:
         # pyoxigraph's evaluation errors (an unknown extension function, a SERVICE that fails, an invalid
         # update target ...) are the request's; a store that cannot be read (OSError) is the server's
         return Reply.error(500 if isinstance(exc, OSError) else 400,
                            f"the query failed: {' '.join(str(exc).split()) or type(exc).__name__}")
+
+
+def syntax_message(text: str, message: str, *, update: bool) -> str:
+    """The parser's complaint in words (graph.server.syntax), with a hint when a query is an update."""
+    from graph.server.syntax import explain, looks_like_update
+
+    said = explain(text, message, what="update" if update else "query")
+    keyword = None if update else looks_like_update(text)
+    if keyword:
+        said += (f"\n(a text that starts with {keyword} is a SPARQL update, not a query: send it as update= by "
+                 "POST, or as application/sparql-update, to a server started with --allow-update)")
+    return said
 
 
 def _die_with_parent() -> None:
@@ -277,7 +315,19 @@ def worker_main(conn: Connection, config: WorkerConfig, parent: int) -> None:
     store.close()
 
 
-# --- in the serving process ------------------------------------------------------------------
+# --- in the serving process
+
+
+def resident_bytes(pid: int) -> int | None:
+    """The resident memory of a process (VmRSS in /proc), or None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
 
 
 class Worker:
@@ -286,6 +336,8 @@ class Worker:
         self.conn, child = context.Pipe(duplex=True)
         self.process = context.Process(target=worker_main, args=(child, config, os.getpid()),
                                        name="trialgraph-query-worker", daemon=True)
+        self.role = "standby"  #: general, quick (the reserved worker) or standby
+        self.over_memory: int | None = None  #: the resident bytes it had when killed for memory
         # The worker starts with Ctrl-C blocked (a terminal sends it to the whole process group);
         # it ignores it once running: the serving process stops its workers itself.
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
@@ -337,102 +389,295 @@ class Worker:
         self.conn.close()
 
 
+class MemoryWatch:
+    """A thread of the serving process that reads the resident memory of every busy worker each
+    ``MEMORY_POLL`` seconds and kills one that holds more than the cap (the query then ends with
+    503). Outside the event loop, so a busy loop cannot delay it; it sleeps while no query runs."""
+
+    def __init__(self, cap: int) -> None:
+        import threading
+
+        self.cap = cap
+        self._busy: set[Worker] = set()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopped = False
+        self._thread = threading.Thread(target=self._watch, name="trialgraph-memory-watch", daemon=True)
+        self._thread.start()
+
+    def watch(self, worker: Worker) -> None:
+        with self._lock:
+            self._busy.add(worker)
+        self._wake.set()
+
+    def unwatch(self, worker: Worker) -> None:
+        with self._lock:
+            self._busy.discard(worker)
+
+    def _watch(self) -> None:
+        import time
+
+        while not self._stopped:
+            with self._lock:
+                busy = list(self._busy)
+            if not busy:
+                self._wake.wait()
+                self._wake.clear()
+                continue
+            for worker in busy:
+                pid = worker.process.pid
+                rss = resident_bytes(pid) if pid else None
+                if rss is not None and rss > self.cap and worker.over_memory is None:
+                    worker.over_memory = rss
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+            time.sleep(MEMORY_POLL)
+
+    def close(self) -> None:
+        self._stopped = True
+        self._wake.set()
+        self._thread.join(1)
+
+
+@dataclass(eq=False)
+class _Waiter:
+    client: str
+    arrived: float
+    quick: bool  #: may take the reserved worker
+    future: asyncio.Future[Worker]
+
+
 class WorkerPool:
-    """Workers answering jobs, each within the time limit; a worker that overruns is replaced."""
+    """Workers answering jobs, each within the time and memory limits; a worker that overruns is
+    killed and replaced.
+
+    Fairness (read-only servers): besides the ``size`` general workers there is a reserved one
+    that runs a query only while every general worker is busy, and then for at most
+    ``limits.quick`` seconds; a query that needs longer is stopped there and waits for a general
+    worker (still within its time limit). So however many heavy queries run, a quick one is
+    answered at once, and a heavy one can hold the reserved worker for a moment only. A started
+    standby worker takes the place of one that is killed at once (starting a worker takes a second
+    or more), and a new standby is started behind it. Waiting requests are served fewest-running-
+    first by client address, so one client's queue does not hold up another's; and a client may
+    have at most ``limits.per_client`` requests waiting or running (more get 429).
+    """
 
     def __init__(self, config: WorkerConfig, size: int) -> None:
         self.config = config
-        self.size = 1 if not config.read_only else max(1, size)
+        read_only = config.read_only
+        self.size = 1 if not read_only else max(1, size)
         self.limits = config.limits
-        self._idle: asyncio.Queue[Worker] = asyncio.Queue()
+        self.memory = self.limits.memory or default_memory(self.size)
+        #: how many live workers each role wants: the reserved one and the standby only when several
+        #: processes may open the store (read-only)
+        self._want = {"general": self.size, "quick": 1 if read_only and self.limits.quick > 0 else 0,
+                      "standby": 1 if read_only else 0}
+        self._live: dict[str, set[Worker]] = {role: set() for role in self._want}
+        self._idle: dict[str, list[Worker]] = {"general": [], "quick": []}
+        self._waiting: list[_Waiter] = []
+        self._running: dict[str, int] = {}  #: client -> requests on a worker
+        self._inflight: dict[str, int] = {}  #: client -> requests waiting or on a worker
         self._all: set[Worker] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
         self._restarting = 0
+        self._watch: MemoryWatch | None = None
         self.replaced = 0  #: workers killed for overrunning (or dying) and started afresh
+        self.preempted = 0  #: queries stopped on the reserved worker to wait for a general one
+        self.refused = 0  #: requests refused for the per-client limit
+
+    @property
+    def reserved(self) -> bool:
+        return self._want["quick"] > 0
 
     async def start(self) -> None:
-        workers = [self._spawn() for _ in range(self.size)]
+        wanted = self._want["general"] + self._want["quick"]
+        workers = [self._spawn() for _ in range(wanted)]
         try:
             await asyncio.gather(*(w.started() for w in workers))
         except BaseException:
             await self.close()
             raise
         for worker in workers:
-            self._idle.put_nowait(worker)
+            self._place(worker)
+        self._watch = MemoryWatch(self.memory)
+        for _ in range(self._want["standby"]):  # in the background: the server answers meanwhile
+            self._background(self._start_one())
 
     def _spawn(self) -> Worker:
         worker = Worker(self.config)
         self._all.add(worker)
         return worker
 
-    async def run(self, job: Job) -> Reply:
-        limit = self.limits.time
-        loop = asyncio.get_running_loop()
-        began = loop.time()
-        try:
-            worker = await asyncio.wait_for(self._idle.get(), limit)
-        except TimeoutError:
-            raise HttpError(503, f"every query worker ({self.size}) stayed busy for the time limit ({limit:g} s) — "
-                            "try again shortly") from None
-        kept = False
-        try:
-            try:
-                worker.conn.send(job)
-                reply = await worker.receive(max(0.0, limit - (loop.time() - began)))
-            except TimeoutError:
-                raise HttpError(503, f"the query ran longer than the time limit of {limit:g} s (--time-limit) and "
-                                "was stopped — narrow it down (fewer patterns, a LIMIT, a more selective "
-                                "first pattern)") from None
-            except (EOFError, OSError):
-                raise HttpError(500, "the query worker stopped unexpectedly while answering (out of memory?) — "
-                                "it has been replaced") from None
-            kept = True
-            return reply
-        finally:
-            if kept:
-                self._idle.put_nowait(worker)
+    def _place(self, worker: Worker) -> None:
+        """Give a started worker the first role that lacks one (or stop it: none does)."""
+        for role in ("general", "quick", "standby"):
+            if len(self._live[role]) < self._want[role]:
+                worker.role = role
+                self._live[role].add(worker)
+                if role != "standby":
+                    self._idle[role].append(worker)
+                    self._dispatch()
+                return
+        self._all.discard(worker)
+        worker.stop()
+
+    # --- admission ---
+
+    def _dispatch(self) -> None:
+        """Hand idle workers to waiting requests: the client with fewest requests running first."""
+        while self._waiting and (self._idle["general"] or self._idle["quick"]):
+            order = sorted(self._waiting, key=lambda w: (self._running.get(w.client, 0), w.arrived))
+            for waiter in order:
+                role = "general" if self._idle["general"] else "quick" if waiter.quick else None
+                if role is None:
+                    continue
+                self._waiting.remove(waiter)
+                self._running[waiter.client] = self._running.get(waiter.client, 0) + 1
+                waiter.future.set_result(self._idle[role].pop())
+                break
             else:
-                self._replace(worker)
+                return
+
+    async def _acquire(self, client: str, quick: bool, deadline: float) -> Worker:
+        loop = asyncio.get_running_loop()
+        waiter = _Waiter(client, loop.time(), quick, loop.create_future())
+        self._waiting.append(waiter)
+        self._dispatch()
+        try:
+            await asyncio.wait({waiter.future}, timeout=max(0.0, deadline - loop.time()))
+        except BaseException:  # cancelled: a worker handed over meanwhile goes back
+            if waiter.future.done() and not waiter.future.cancelled():
+                self._release(waiter.future.result(), client, kept=True)
+            raise
+        finally:
+            if not waiter.future.done():
+                self._waiting.remove(waiter)
+                waiter.future.cancel()
+        if waiter.future.cancelled():
+            raise HttpError(503, f"every query worker ({self.size}) stayed busy for the time limit "
+                            f"({self.limits.time:g} s) — try again shortly", {"Retry-After": "5"})
+        return waiter.future.result()
+
+    def _release(self, worker: Worker, client: str, *, kept: bool) -> None:
+        self._running[client] -= 1
+        if not self._running[client]:
+            del self._running[client]
+        if kept and worker in self._live[worker.role]:
+            self._idle[worker.role].append(worker)
+            self._dispatch()
+        else:
+            self._replace(worker)
+
+    # --- running ---
+
+    async def run(self, job: Job, client: str = "") -> Reply:
+        limit = self.limits.time
+        if self._inflight.get(client, 0) >= self.limits.per_client:
+            self.refused += 1
+            raise HttpError(429, f"this client already has {self.limits.per_client} requests waiting or running, "
+                            "the server's limit per client (--max-client-requests) — wait for them, then try "
+                            "again", {"Retry-After": "1"})
+        self._inflight[client] = self._inflight.get(client, 0) + 1
+        try:
+            return await self._run(job, client, limit)
+        finally:
+            self._inflight[client] -= 1
+            if not self._inflight[client]:
+                del self._inflight[client]
+
+    async def _run(self, job: Job, client: str, limit: float) -> Reply:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit
+        may_quick = self.reserved
+        while True:
+            worker = await self._acquire(client, may_quick, deadline)
+            quick = worker.role == "quick"
+            budget = max(0.0, deadline - loop.time())
+            if quick:
+                budget = min(budget, self.limits.quick)
+            kept = False
+            if self._watch is not None:
+                self._watch.watch(worker)
+            try:
+                try:
+                    worker.conn.send(job)
+                    reply = await worker.receive(budget)
+                except TimeoutError:
+                    if quick and loop.time() < deadline - 0.05:
+                        self.preempted += 1
+                        may_quick = False  # it takes longer than a quick one: wait for a general worker
+                        continue
+                    raise HttpError(503, f"the query ran longer than the time limit of {limit:g} s (--time-limit) "
+                                    "and was stopped — narrow it down (fewer patterns, a LIMIT, a more "
+                                    "selective first pattern)") from None
+                except (EOFError, OSError):
+                    if worker.over_memory is not None:
+                        raise HttpError(503, f"the query used more than {self.memory / 2**20:,.0f} MiB of memory "
+                                        "(--max-memory) and was stopped — narrow it down (a LIMIT, fewer "
+                                        "patterns, no ORDER BY over a large result)") from None
+                    raise HttpError(500, "the query worker stopped unexpectedly while answering (out of memory?) — "
+                                    "it has been replaced") from None
+                kept = True
+                return reply
+            finally:
+                if self._watch is not None:
+                    self._watch.unwatch(worker)
+                self._release(worker, client, kept=kept)
 
     def _replace(self, worker: Worker) -> None:
+        """Kill a worker; a started standby takes its role at once, and a fresh process is started
+        (for the standby, or for the role when there was none)."""
         worker.kill()
         self._all.discard(worker)
+        self._live[worker.role].discard(worker)
+        for role in self._idle.values():
+            if worker in role:
+                role.remove(worker)
         self.replaced += 1
-        self._restarting += 1
-        task = asyncio.get_running_loop().create_task(self._restart(worker))
+        if worker.role != "standby" and self._live["standby"]:
+            standby = self._live["standby"].pop()
+            self._place(standby)
+        self._background(self._start_one(old=worker))
+
+    def _background(self, coroutine: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _restart(self, old: Worker) -> None:
+    async def _start_one(self, old: Worker | None = None) -> None:
+        self._restarting += 1
         try:
-            await self._start_again(old)
+            if old is not None:
+                await asyncio.to_thread(old.process.join, 5)
+            delay = 0.5
+            while not self._closing:
+                fresh = self._spawn()
+                try:
+                    await fresh.started()
+                except GraphError as exc:
+                    print(f"trialgraph serve: {exc}; trying again in {delay:g} s", file=sys.stderr)
+                    fresh.kill()
+                    self._all.discard(fresh)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 30.0)
+                    continue
+                if self._closing:
+                    self._all.discard(fresh)
+                    fresh.stop()
+                else:
+                    self._place(fresh)
+                return
         finally:
             self._restarting -= 1
-
-    async def _start_again(self, old: Worker) -> None:
-        await asyncio.to_thread(old.process.join, 5)
-        delay = 0.5
-        while not self._closing:
-            fresh = self._spawn()
-            try:
-                await fresh.started()
-            except GraphError as exc:
-                print(f"trialgraph serve: {exc}; trying again in {delay:g} s", file=sys.stderr)
-                fresh.kill()
-                self._all.discard(fresh)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0)
-                continue
-            if self._closing:
-                fresh.stop()
-            else:
-                self._idle.put_nowait(fresh)
-            return
 
     async def close(self) -> None:
         """Stop every worker (idle ones politely, busy ones by force)."""
         self._closing = True
+        if self._watch is not None:
+            self._watch.close()
         for task in list(self._tasks):
             task.cancel()
         workers = list(self._all)
@@ -441,5 +686,11 @@ class WorkerPool:
 
     @property
     def ready(self) -> int:
-        """Workers running (idle or busy), not counting those being started afresh."""
-        return self.size - self._restarting
+        """General workers running (idle or busy), not counting those being started afresh."""
+        return len(self._live["general"])
+
+    def status(self) -> dict[str, object]:
+        busy = sum(len(self._live[r]) - len(self._idle[r]) for r in self._idle)
+        return {"readyWorkers": self.ready, "busyWorkers": busy, "reservedWorker": bool(self._live["quick"]),
+                "standbyWorker": bool(self._live["standby"]), "replacedWorkers": self.replaced,
+                "preemptedQueries": self.preempted, "refusedRequests": self.refused}
