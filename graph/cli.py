@@ -7,10 +7,14 @@ the exit code, so tests call it directly.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import sys
+import threading
 from pathlib import Path
-from typing import BinaryIO, Callable, Sequence
+from typing import BinaryIO, Callable, Iterator, Sequence
 
 import click
 
@@ -52,6 +56,47 @@ def _stdout() -> BinaryIO:
     return sys.stdout.buffer
 
 
+@contextlib.contextmanager
+def _interrupts() -> Iterator[None]:
+    """Ctrl-C (SIGINT) and SIGTERM stop the work where it is with :class:`~graph.loader.Interrupted`
+    (a load then finishes the batch it writes and says where it stands); a second signal while it
+    finishes only says that it is finishing, so that nothing is left half-written."""
+    from graph.loader import Interrupted
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    fired: list[int] = []
+
+    def stop(signum: int, frame: object) -> None:
+        if fired:  # os.write: a print could land inside one the interrupted code is making
+            os.write(2, b"interrupted: finishing what is being written (seconds; kill -9 is safe too: "
+                        b"the next command rolls it back)\n")
+            return
+        fired.append(signum)
+        raise Interrupted(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _say_interrupted(stop: BaseException, command: str, what: str | None) -> int:
+    """Say where work a signal stopped stands, and how to finish it; the exit code (130 for Ctrl-C)."""
+    from graph.loader import Interrupted
+
+    name = stop.name if isinstance(stop, Interrupted) else "Ctrl-C (SIGINT)"
+    summary = stop.summary if isinstance(stop, Interrupted) else None
+    stands = summary.stopped_line() if summary is not None else what or "nothing was loaded"
+    click.echo(f"interrupted by {name}: {stands}", err=True)
+    click.echo(f"run {command} again to finish: it loads what is missing and skips what is already in the "
+               "store", err=True)
+    return stop.exit_code if isinstance(stop, Interrupted) else 130
+
+
 @click.group(context_settings=CONTEXT)
 @click.version_option(__version__, prog_name="trialgraph")
 def cli() -> None:
@@ -86,9 +131,21 @@ def build(store: str | None, no_open_reference: bool) -> int:
       trialgraph build --store /data/trials-store
     """
     from graph.build import build as run_build
+    from graph.loader import Interrupted
 
-    with _open(store, create=True) as handle:
-        summary = run_build(handle, err=sys.stderr, progress=True, open_reference=not no_open_reference)
+    again = "'trialgraph build" + (" --no-open-reference'" if no_open_reference else "'")
+    with _interrupts():
+        try:
+            with _open(store, create=True) as handle:
+                try:
+                    summary = run_build(handle, err=sys.stderr, progress=True, open_reference=not no_open_reference)
+                except Interrupted as stop:
+                    what = "of the seeds: " + stop.summary.stopped_line() if stop.summary else \
+                        "the seeds were not loaded yet"
+                    stop.summary = None
+                    return _say_interrupted(stop, again, f"the build stopped before it was done; {what}")
+        except Interrupted as stop:  # while the store opened or closed
+            return _say_interrupted(stop, again, "the build stopped while the store opened or closed")
     click.echo(f"ontology: {summary.ontology_files} file(s), {summary.ontology_quads:,} quads; "
                f"{summary.reports} named reports in {REPORTS_GRAPH}", err=True)
     click.echo(f"seeds: {summary.seeds.line()}", err=True)
@@ -118,16 +175,32 @@ def load(paths_: tuple[Path, ...], workers: int, strict: bool, fmt: str | None, 
     a big load the store finishes merging what was written (a minute at 200k studies, four at 400k;
     the load says so), and goes on merging in the background the next time it is opened.
 
+    Progress on stderr counts the records committed to the store, with an ETA from the rate of
+    the last commits. Ctrl-C (or SIGTERM) stops the load: the batch being written is finished, so
+    every trial in the store is whole, and the load says how many records are in the store and how
+    many are not (exit 130, 143 for SIGTERM). Running the same load again finishes it: the records
+    already in the store are recognised and skipped. Worker processes end with the load, even one
+    killed with kill -9.
+
     \b
     Examples:
       trialgraph load ctg-studies.json
       trialgraph load dump/ --workers 2
       trialgraph load export.nq --store memory:
     """
-    with _open(store, create=True) as handle:
-        from graph.loader import Loader
+    from graph.loader import Interrupted, Loader
 
-        summary = Loader(handle, workers=workers, strict=strict, fmt=fmt, err=sys.stderr).load(list(paths_))
+    again = "the same 'trialgraph load'"
+    with _interrupts():
+        try:
+            with _open(store, create=True) as handle:
+                try:
+                    summary = Loader(handle, workers=workers, strict=strict, fmt=fmt, err=sys.stderr).load(list(paths_))
+                except Interrupted as stop:  # said before the store closes (its last flush may take a while)
+                    return _say_interrupted(stop, again, None)
+        except Interrupted as stop:  # while the store opened or closed
+            return _say_interrupted(stop, again, "stopped while the store opened or closed; the records "
+                                    "loaded are whole")
     click.echo(summary.line(), err=True)
     return 0 if summary.ok else 1
 
