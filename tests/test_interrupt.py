@@ -24,7 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from graph.progress import Progress, terminal_columns
+from graph import progress as progress_module
+from graph.progress import Progress
 from graph.store import JOURNAL, open_store
 from graph.vocab import TRIAL_GRAPH_NS
 from tests.conftest import shared
@@ -274,17 +275,17 @@ def test_a_terminal_of_unknown_size_gets_plain_lines(monkeypatch: pytest.MonkeyP
     master, slave = pty(None)
     try:
         with open(slave, "w", closefd=False) as stream:
-            assert stream.isatty() and terminal_columns(stream) == 0
+            assert stream.isatty() and progress_module.terminal_columns(stream) == 0
             progress = Progress(1000, stream=stream)
             progress.update(500, 7, 70)
             progress.close()
         assert "progress: 7 studies" in read_all(master)
         monkeypatch.setenv("COLUMNS", "0")  # as good as unset
         with open(slave, "w", closefd=False) as stream:
-            assert terminal_columns(stream) == 0
+            assert progress_module.terminal_columns(stream) == 0
         monkeypatch.setenv("COLUMNS", "120")
         with open(slave, "w", closefd=False) as stream:
-            assert terminal_columns(stream) == 120
+            assert progress_module.terminal_columns(stream) == 120
     finally:
         os.close(master)
         os.close(slave)
@@ -297,7 +298,7 @@ def test_a_terminal_of_known_size_gets_a_bar(monkeypatch: pytest.MonkeyPatch) ->
     master, slave = pty(100)
     try:
         with open(slave, "w", closefd=False) as stream:
-            assert terminal_columns(stream) == 100
+            assert progress_module.terminal_columns(stream) == 100
             progress = Progress(1000, stream=stream)
             time.sleep(1.6)  # the bar shows only for work that lasts
             progress.update(500, 7, 70)
