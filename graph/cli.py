@@ -56,35 +56,63 @@ def _stdout() -> BinaryIO:
     return sys.stdout.buffer
 
 
+#: set once an interrupted command has said where it stands
+_ANSWERED = threading.Event()
+
+
 @contextlib.contextmanager
 def _interrupts() -> Iterator[None]:
     """Ctrl-C (SIGINT) and SIGTERM stop the work where it is with :class:`~graph.loader.Interrupted`
-    (a load then finishes the batch it writes and says where it stands); a second signal while it
-    finishes only says that it is finishing, so that nothing is left half-written."""
+    (a load then finishes the batch it writes and says where it stands). The signal is acknowledged
+    at once on stderr, even while the main thread waits for the store (Python runs a handler only
+    between its own steps); a second one only says that the work is finishing, so that nothing is
+    left half-written."""
     from graph.loader import Interrupted
 
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    from graph.loader import stop_after_store_write
+
     fired: list[int] = []
+    signals = (signal.SIGINT, signal.SIGTERM)
+    _ANSWERED.clear()
 
     def stop(signum: int, frame: object) -> None:
-        if fired:  # os.write: a print could land inside one the interrupted code is making
-            os.write(2, b"interrupted: finishing what is being written (seconds; kill -9 is safe too: "
-                        b"the next command rolls it back)\n")
-            return
-        fired.append(signum)
-        raise Interrupted(signum)
+        if not fired:
+            fired.append(signum)
+            if not stop_after_store_write(signum):  # (else raised once the write is done)
+                raise Interrupted(signum)
 
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    def acknowledge(wakeups: int) -> None:  # the C-level handler writes each signal's number here
+        seen = 0
+        while data := os.read(wakeups, 64):
+            for number in data:
+                if number not in signals:
+                    continue
+                seen += 1
+                if seen == 1 and not _ANSWERED.wait(0.5):  # not said already where the work stands
+                    os.write(2, b"stopping: the write under way is finished first\n")
+                elif seen > 1 and not _ANSWERED.is_set():
+                    os.write(2, b"still finishing the write under way (kill -9 is safe too: the next command "
+                                b"that opens the store rolls it back)\n")
+        os.close(wakeups)
+
+    previous = {sig: signal.signal(sig, stop) for sig in signals}
+    wakeups, notify = os.pipe()
+    os.set_blocking(notify, False)
+    old_wakeup = signal.set_wakeup_fd(notify, warn_on_full_buffer=False)
+    threading.Thread(target=acknowledge, args=(wakeups,), name="trialgraph-signals", daemon=True).start()
     try:
         yield
     finally:
+        signal.set_wakeup_fd(old_wakeup)
+        os.close(notify)  # the thread reads to the end and stops
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
 
-def _say_interrupted(stop: BaseException, command: str, what: str | None) -> int:
+def _say_interrupted(stop: BaseException, again: str, what: str | None) -> int:
     """Say where work a signal stopped stands, and how to finish it; the exit code (130 for Ctrl-C)."""
     from graph.loader import Interrupted
 
@@ -92,8 +120,8 @@ def _say_interrupted(stop: BaseException, command: str, what: str | None) -> int
     summary = stop.summary if isinstance(stop, Interrupted) else None
     stands = summary.stopped_line() if summary is not None else what or "nothing was loaded"
     click.echo(f"interrupted by {name}: {stands}", err=True)
-    click.echo(f"run {command} again to finish: it loads what is missing and skips what is already in the "
-               "store", err=True)
+    click.echo(again, err=True)
+    _ANSWERED.set()
     return stop.exit_code if isinstance(stop, Interrupted) else 130
 
 
@@ -133,7 +161,8 @@ def build(store: str | None, no_open_reference: bool) -> int:
     from graph.build import build as run_build
     from graph.loader import Interrupted
 
-    again = "'trialgraph build" + (" --no-open-reference'" if no_open_reference else "'")
+    again = ("run 'trialgraph build" + (" --no-open-reference" if no_open_reference else "") +
+             "' again to finish: it loads the ontology and the seeds again, whole")
     with _interrupts():
         try:
             with _open(store, create=True) as handle:
@@ -190,7 +219,8 @@ def load(paths_: tuple[Path, ...], workers: int, strict: bool, fmt: str | None, 
     """
     from graph.loader import Interrupted, Loader
 
-    again = "the same 'trialgraph load'"
+    again = ("run the same 'trialgraph load' again to finish: it loads what is missing and skips what is "
+             "already in the store")
     with _interrupts():
         try:
             with _open(store, create=True) as handle:

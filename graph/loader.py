@@ -11,6 +11,7 @@ fed in batches from the main process.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import functools
 import hashlib
@@ -131,17 +132,20 @@ class LoadSummary:
 
     def stopped_line(self) -> str:
         """Where an interrupted load stands: what is in the store, what is not."""
-        done = (f"{self.studies:,} record(s) are in the store, each trial whole ({self.new:,} new, "
-                f"{self.changed:,} changed, {self.unchanged:,} unchanged)")
-        if self.left is None:
-            left = "the rest of the input is not loaded"
-        else:
-            left = f"{'about ' if self.left_estimated else ''}{self.left:,} record(s) of the input are not loaded yet"
-        if self.files_left:
-            left += f", nor {self.files_left} RDF or reference file(s)"
+        parts = []
+        if self.studies:
+            parts.append(f"{self.studies:,} record(s) are in the store, each trial whole ({self.new:,} new, "
+                         f"{self.changed:,} changed, {self.unchanged:,} unchanged)")
         if self.rejected:
-            done += f"; {self.rejected:,} rejected"
-        return f"{done}; {left}"
+            parts.append(f"{self.rejected:,} rejected")
+        if self.left is None:
+            parts.append("the rest of the input is not loaded")
+        elif self.left or not parts:
+            parts.append(f"{'about ' if self.left_estimated else ''}{self.left:,} record(s) of the input are not "
+                         "loaded yet")
+        if self.files_left:
+            parts.append(f"{self.files_left} RDF or reference file(s) are not loaded yet")
+        return "; ".join(parts)
 
 
 class Interrupted(KeyboardInterrupt):
@@ -161,6 +165,35 @@ class Interrupted(KeyboardInterrupt):
     @property
     def name(self) -> str:
         return "Ctrl-C (SIGINT)" if self.signum == signal.SIGINT else signal.Signals(self.signum).name
+
+
+#: The main thread's writes to the store under way (how deep), and the signal that arrived meanwhile.
+_STORE_WRITE = {"depth": 0, "signal": 0}
+
+
+def stop_after_store_write(signum: int) -> bool:
+    """For a signal handler: if the main thread is writing to the store, stop once that write is
+    done (True), so that a write and its journal end together; False: stop now."""
+    if _STORE_WRITE["depth"] == 0:
+        return False
+    _STORE_WRITE["signal"] = signum
+    return True
+
+
+@contextlib.contextmanager
+def _store_write() -> Iterator[None]:
+    """A write to the store that an interrupt (see :func:`stop_after_store_write`) lets finish."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _STORE_WRITE["depth"] += 1
+    try:
+        yield
+    finally:
+        _STORE_WRITE["depth"] -= 1
+        if _STORE_WRITE["depth"] == 0 and _STORE_WRITE["signal"]:
+            signum, _STORE_WRITE["signal"] = _STORE_WRITE["signal"], 0
+            raise Interrupted(signum)  # (in place of an error of the write, if any: stopping was asked for)
 
 
 def load_time() -> str:
@@ -567,15 +600,14 @@ class Loader:
                 else:
                     trial_sources.append((path, fmt))
             self._detected = True
-            for done, (path, fmt) in enumerate(graph_sources):
-                self.summary.files_left = len(graph_sources) - done
+            self.summary.files_left = len(graph_sources)  # each counts itself off once loaded (or rejected)
+            for path, fmt in graph_sources:
                 if fmt in rdf.FORMATS:
                     self._load_rdf(path, fmt)
                 else:
                     self._load_reference(path, fmt)
                 self._done_bytes += sizes[path]
                 progress.update(self._done_bytes, 0, self.summary.quads)
-            self.summary.files_left = 0
             if trial_sources and self.linker is None:
                 self.linker = build_linker(self.store)
                 if self.linker.empty:
@@ -811,12 +843,16 @@ class Loader:
         try:
             graphs, blank, count = rdf.scan(path, fmt)
             graphs = sorted(set(graphs) | ({target} if target else set()))
-            if blank:
-                self.store.replace_with_quads(graphs, rdf.skolemized_quads(path, fmt, target))
-            else:
-                self.store.replace_from_file(path, rdf.FORMATS[fmt], graphs, graph=target, opener=rdf.open_rdf)
-            self.summary.quads += count
+            quads = rdf.skolemized_quads(path, fmt, target) if blank else None
+            with _store_write():  # an interrupt waits for the write and for counting it
+                if quads is not None:
+                    self.store.replace_with_quads(graphs, quads)
+                else:
+                    self.store.replace_from_file(path, rdf.FORMATS[fmt], graphs, graph=target, opener=rdf.open_rdf)
+                self.summary.quads += count
+                self.summary.files_left -= 1
         except InputError as exc:
+            self.summary.files_left -= 1
             self._reject(exc.located(source=str(path)))
 
 
@@ -825,11 +861,14 @@ class Loader:
         try:
             writes = GRAPH_READERS[fmt].graph_writes(path, fmt, str(path), self.loaded_at)
         except InputError as exc:
+            self.summary.files_left -= 1
             self._reject(exc.located(source=str(path)))
             return
-        self.store.write_graphs(writes, bulk=False)
-        self.summary.reference_files += 1
-        self.summary.quads += sum(w.nquads.count("\n") for w in writes)
+        with _store_write():  # an interrupt waits for the write and for counting it
+            self.store.write_graphs(writes, bulk=False)
+            self.summary.reference_files += 1
+            self.summary.quads += sum(w.nquads.count("\n") for w in writes)
+            self.summary.files_left -= 1
 
 
 class _Writer:
