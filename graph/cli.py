@@ -106,6 +106,7 @@ def _interrupts() -> Iterator[None]:
     try:
         yield
     finally:
+        _ANSWERED.set()  # the work is over: nothing more to acknowledge
         signal.set_wakeup_fd(old_wakeup)
         os.close(notify)  # the thread reads to the end and stops
         for sig, handler in previous.items():
@@ -152,6 +153,9 @@ def build(store: str | None, no_open_reference: bool) -> int:
     seeds/open/: DrugCentral 2016 (mechanism-of-action targets, identifiers, pharmacologic classes;
     CC BY 4.0) and the DrugBank vocabulary (names, synonyms, identifiers; CC0), each its own named
     graph with its source, release and licence.
+
+    Ctrl-C (or SIGTERM) stops the build and says what is not loaded yet (exit 130, 143 for
+    SIGTERM); nothing half-written stays in the store, and running the build again finishes it.
 
     \b
     Example:
@@ -208,8 +212,8 @@ def load(paths_: tuple[Path, ...], workers: int, strict: bool, fmt: str | None, 
     the last commits. Ctrl-C (or SIGTERM) stops the load: the batch being written is finished, so
     every trial in the store is whole, and the load says how many records are in the store and how
     many are not (exit 130, 143 for SIGTERM). Running the same load again finishes it: the records
-    already in the store are recognised and skipped. Worker processes end with the load, even one
-    killed with kill -9.
+    already in the store are recognised and skipped. Worker processes end with the load, even when
+    it is killed with kill -9.
 
     \b
     Examples:

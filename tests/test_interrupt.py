@@ -309,3 +309,22 @@ def test_a_terminal_of_known_size_gets_a_bar(monkeypatch: pytest.MonkeyPatch) ->
     finally:
         os.close(master)
         os.close(slave)
+
+
+def test_a_signal_during_a_write_of_the_main_thread_waits_for_the_write() -> None:
+    """Ctrl-C while the main thread writes an RDF or reference file: the handler of the command line
+    lets the write (and its journal's end) finish, then stops; a second Ctrl-C does not cut in."""
+    from graph import cli, loader
+
+    done: list[str] = []
+    with cli._interrupts():  # noqa: SLF001 - the handler that load and build install
+        with pytest.raises(loader.Interrupted) as stopped:
+            with loader._store_write():  # noqa: SLF001
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.05)  # the handler runs in here, and must not raise here
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.05)
+                done.append("written")
+        assert done == ["written"]
+        assert stopped.value.signum == signal.SIGINT and stopped.value.exit_code == 130
+    assert loader.stop_after_store_write(signal.SIGINT) is False  # outside a write: stop at once
