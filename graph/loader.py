@@ -539,6 +539,10 @@ class Loader:
         #: trial file -> its raw records, once it is read to the end
         self._file_records: dict[Path, int] = {}
         self._raw_rejected = 0  #: records rejected when parsed or mapped
+        #: batches handed to the writer and not yet committed: id -> the input offset of the first record
+        self._open_batches: dict[int, int] = {}
+        self._batches_lock = threading.Lock()
+        self._accepted_offset = 0  #: the input offset of the last record mapped and accepted
         self._detected = False  #: every file's format is known (and the RDF and reference files loaded)
         self._current_offset = 0
 
@@ -626,6 +630,7 @@ class Loader:
             finally:
                 if not self._writer.aborted:
                     self._writer.close()
+            progress.update(self._done_bytes, self.summary.studies, self.summary.quads)
             self._final_flush()
         except KeyboardInterrupt as exc:
             if self._writer is not None:  # stopped while it closed: let it finish what it writes
@@ -699,9 +704,21 @@ class Loader:
             estimated = True
         return total, estimated
 
-    def _written(self, offset: int) -> None:
-        """A batch is committed; the records before ``offset`` of the input are (nearly all) in."""
-        self._progress.update(offset, self.summary.studies, self.summary.quads)
+    def _written(self, batch: list[Mapped]) -> None:
+        """A batch is committed (called from the thread that wrote it)."""
+        with self._batches_lock:
+            self._open_batches.pop(id(batch), None)
+        self._progress.update(self._committed_offset(), self.summary.studies, self.summary.quads)
+
+    def _committed_offset(self) -> int:
+        """How far into the input every record is done (committed, found unchanged or rejected): up to
+        the first record of a batch not yet committed, and no further than the records accepted."""
+        pending = self._pending  # only ever appended to, or replaced by a new list: safe to read
+        with self._batches_lock:
+            firsts = list(self._open_batches.values())
+        if pending:
+            firsts.append(pending[0].offset)
+        return min(firsts, default=self._accepted_offset)
 
     def _final_flush(self) -> None:
         """Flush the store. Batches do not wait for the store to merge what they add, so on a big
@@ -797,6 +814,7 @@ class Loader:
                 self._raw_rejected += 1
                 self._reject(item)
                 continue
+            self._accepted_offset = item.offset
             for warning in item.warnings:
                 self._warn(f"{item.source}: {item.nct_id}: {warning}")
             key = id_key(item.nct_id)
@@ -824,6 +842,7 @@ class Loader:
             self._pending_quads += item.quads
             if self._pending_quads >= self._batch_quads:
                 self._flush()
+        self._progress.update(self._committed_offset(), self.summary.studies, self.summary.quads)
 
     def _file_name(self, index: int) -> str:
         return next(name for name, i in self._files.items() if i == index)
@@ -832,7 +851,10 @@ class Loader:
         """Hand the pending records to the writer (which waits while the previous batch is written)."""
         if not self._pending:
             return
-        batch, self._pending, self._pending_quads = self._pending, [], 0
+        batch = self._pending
+        with self._batches_lock:
+            self._open_batches[id(batch)] = batch[0].offset
+        self._pending, self._pending_quads = [], 0
         self._batch_quads = min(BATCH_QUADS, self._batch_quads * 2)
         assert self._writer is not None
         self._writer.put(batch)
@@ -882,11 +904,11 @@ class _Writer:
     """
 
     def __init__(self, store: EmbeddedStore, summary: LoadSummary, *, bulk: bool,
-                 written: Callable[[int], None] | None = None) -> None:
+                 written: Callable[[list[Mapped]], None] | None = None) -> None:
         self.store = store
         self.summary = summary
         self.bulk = bulk
-        #: called (from the writing thread) with the input offset of a batch's last record once it is committed
+        #: called (from the writing thread) with each batch once it is committed
         self.written = written
         self.error: BaseException | None = None
         self._aborted = False
@@ -1022,8 +1044,8 @@ class _Writer:
             self.summary.changed += changed
             self.summary.unchanged += unchanged
             self.summary.quads += quads
-        if self.written is not None and batch:
-            self.written(max(m.offset for m in batch))
+        if self.written is not None:
+            self.written(batch)
 
 
 def build_linker(store: EmbeddedStore) -> Linker:
