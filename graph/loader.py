@@ -543,6 +543,10 @@ class Loader:
         self._open_batches: dict[int, int] = {}
         self._batches_lock = threading.Lock()
         self._accepted_offset = 0  #: the input offset of the last record mapped and accepted
+        #: records found again in this load since the last batch was handed over, and those a
+        #: batch not yet committed waits with (they are done once it is: their first may be in it)
+        self._repeats = 0
+        self._batch_repeats: dict[int, int] = {}
         self._detected = False  #: every file's format is known (and the RDF and reference files loaded)
         self._current_offset = 0
 
@@ -630,6 +634,8 @@ class Loader:
             finally:
                 if not self._writer.aborted:
                     self._writer.close()
+            self._count_repeats(self._repeats)  # those after the last batch
+            self._repeats = 0
             progress.update(self._done_bytes, self.summary.studies, self.summary.quads)
             self._final_flush()
         except KeyboardInterrupt as exc:
@@ -708,7 +714,16 @@ class Loader:
         """A batch is committed (called from the thread that wrote it)."""
         with self._batches_lock:
             self._open_batches.pop(id(batch), None)
+            repeats = self._batch_repeats.pop(id(batch), 0)
+        self._count_repeats(repeats)
         self._progress.update(self._committed_offset(), self.summary.studies, self.summary.quads)
+
+    def _count_repeats(self, repeats: int) -> None:
+        """Records repeated in this load (the same NCT id and content again) are done."""
+        if repeats:
+            with self.summary.lock:
+                self.summary.studies += repeats
+                self.summary.unchanged += repeats
 
     def _committed_offset(self) -> int:
         """How far into the input every record is done (committed, found unchanged or rejected): up to
@@ -820,10 +835,8 @@ class Loader:
             key = id_key(item.nct_id)
             previous = self._seen.get(key)
             if previous is not None:
-                if previous & _FINGERPRINT == item.fingerprint:  # the same record twice: nothing to do
-                    with self.summary.lock:
-                        self.summary.studies += 1
-                        self.summary.unchanged += 1
+                if previous & _FINGERPRINT == item.fingerprint:  # the same record twice: nothing to do,
+                    self._repeats += 1  # but it is done only once the first is committed (_written)
                     continue
                 self._warn(
                     f"{item.source}: {item.nct_id}: a different record with this NCT id is also in "
@@ -854,6 +867,7 @@ class Loader:
         batch = self._pending
         with self._batches_lock:
             self._open_batches[id(batch)] = batch[0].offset
+            self._batch_repeats[id(batch)], self._repeats = self._repeats, 0
         self._pending, self._pending_quads = [], 0
         self._batch_quads = min(BATCH_QUADS, self._batch_quads * 2)
         assert self._writer is not None
