@@ -1,7 +1,8 @@
 """The ``trialgraph`` command line.
 
 Data goes to stdout; progress, summaries and errors to stderr. Exit 0 when all went well, 1 for
-bad input or a failed check, 2 for a usage error. :func:`main` takes an argument list and returns
+bad input or a failed check, 2 for a usage error, 128 + the signal's number (130, 143) for a load or
+build that Ctrl-C or SIGTERM stopped. :func:`main` takes an argument list and returns
 the exit code, so tests call it directly.
 """
 
@@ -67,13 +68,11 @@ def _interrupts() -> Iterator[None]:
     at once on stderr, even while the main thread waits for the store (Python runs a handler only
     between its own steps); a second one only says that the work is finishing, so that nothing is
     left half-written."""
-    from graph.loader import Interrupted
+    from graph.loader import Interrupted, stop_after_store_write
 
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    from graph.loader import stop_after_store_write
-
     fired: list[int] = []
     signals = (signal.SIGINT, signal.SIGTERM)
     _ANSWERED.clear()
