@@ -364,10 +364,10 @@ _WORKER_SEEN: SeenLines | None = None
 
 def _init_worker(linker: Linker | None) -> None:
     global _WORKER_LINKER, _WORKER_SEEN
-    # Ctrl-C reaches every process of the terminal's group, and SIGTERM may too: the loading process
-    # stops its workers itself once it has finished what it writes
+    # Ctrl-C reaches every process of the terminal's group: the loading process stops its workers
+    # itself once it has finished what it writes. (SIGTERM is left as it is: the executor ends its
+    # workers with it when one of them dies.)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _exit_with_loader()
     _WORKER_LINKER = linker
     _WORKER_SEEN = SeenLines(WORKER_SEEN_MAX)
