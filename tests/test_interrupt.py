@@ -18,6 +18,7 @@ import re
 import signal
 import struct
 import subprocess
+import sys
 import termios
 import time
 from pathlib import Path
@@ -63,8 +64,6 @@ def number(text: str) -> int:
 
 
 def command(source: Path, store: Path, workers: int) -> list[str]:
-    import sys
-
     return [sys.executable, "-c", LOAD, "load", str(source), "--store", str(store), "--workers", str(workers)]
 
 
