@@ -1,16 +1,21 @@
 """The ``trialgraph`` command line.
 
 Data goes to stdout; progress, summaries and errors to stderr. Exit 0 when all went well, 1 for
-bad input or a failed check, 2 for a usage error. :func:`main` takes an argument list and returns
+bad input or a failed check, 2 for a usage error, 128 + the signal's number (130, 143) for a load or
+build that Ctrl-C or SIGTERM stopped. :func:`main` takes an argument list and returns
 the exit code, so tests call it directly.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import sys
+import threading
 from pathlib import Path
-from typing import BinaryIO, Callable, Sequence
+from typing import BinaryIO, Callable, Iterator, Sequence
 
 import click
 
@@ -52,6 +57,74 @@ def _stdout() -> BinaryIO:
     return sys.stdout.buffer
 
 
+#: set once an interrupted command has said where it stands
+_ANSWERED = threading.Event()
+
+
+@contextlib.contextmanager
+def _interrupts() -> Iterator[None]:
+    """Ctrl-C (SIGINT) and SIGTERM stop the work where it is with :class:`~graph.loader.Interrupted`
+    (a load then finishes the batch it writes and says where it stands). The signal is acknowledged
+    at once on stderr, even while the main thread waits for the store (Python runs a handler only
+    between its own steps); a second one only says that the work is finishing, so that nothing is
+    left half-written."""
+    from graph.loader import Interrupted, stop_after_store_write
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    fired: list[int] = []
+    signals = (signal.SIGINT, signal.SIGTERM)
+    _ANSWERED.clear()
+
+    def stop(signum: int, frame: object) -> None:
+        if not fired:
+            fired.append(signum)
+            if not stop_after_store_write(signum):  # (else raised once the write is done)
+                raise Interrupted(signum)
+
+    def acknowledge(wakeups: int) -> None:  # the C-level handler writes each signal's number here
+        seen = 0
+        while data := os.read(wakeups, 64):
+            for number in data:
+                if number not in signals:
+                    continue
+                seen += 1
+                if seen == 1 and not _ANSWERED.wait(0.5):  # not said already where the work stands
+                    os.write(2, b"stopping: the write under way is finished first\n")
+                elif seen > 1 and not _ANSWERED.is_set():
+                    os.write(2, b"still finishing the write under way (kill -9 is safe too: the next command "
+                                b"that opens the store rolls it back)\n")
+        os.close(wakeups)
+
+    previous = {sig: signal.signal(sig, stop) for sig in signals}
+    wakeups, notify = os.pipe()
+    os.set_blocking(notify, False)
+    old_wakeup = signal.set_wakeup_fd(notify, warn_on_full_buffer=False)
+    threading.Thread(target=acknowledge, args=(wakeups,), name="trialgraph-signals", daemon=True).start()
+    try:
+        yield
+    finally:
+        _ANSWERED.set()  # the work is over: nothing more to acknowledge
+        signal.set_wakeup_fd(old_wakeup)
+        os.close(notify)  # the thread reads to the end and stops
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _say_interrupted(stop: BaseException, again: str, what: str | None) -> int:
+    """Say where work a signal stopped stands, and how to finish it; the exit code (130 for Ctrl-C)."""
+    from graph.loader import Interrupted
+
+    name = stop.name if isinstance(stop, Interrupted) else "Ctrl-C (SIGINT)"
+    summary = stop.summary if isinstance(stop, Interrupted) else None
+    stands = summary.stopped_line() if summary is not None else what or "nothing was loaded"
+    click.echo(f"interrupted by {name}: {stands}", err=True)
+    click.echo(again, err=True)
+    _ANSWERED.set()
+    return stop.exit_code if isinstance(stop, Interrupted) else 130
+
+
 @click.group(context_settings=CONTEXT)
 @click.version_option(__version__, prog_name="trialgraph")
 def cli() -> None:
@@ -80,15 +153,31 @@ def build(store: str | None, no_open_reference: bool) -> int:
     CC BY 4.0) and the DrugBank vocabulary (names, synonyms, identifiers; CC0), each its own named
     graph with its source, release and licence.
 
+    Ctrl-C (or SIGTERM) stops the build and says what is not loaded yet (exit 130, 143 for
+    SIGTERM); nothing half-written stays in the store, and running the build again finishes it.
+
     \b
     Example:
       trialgraph build
       trialgraph build --store /data/trials-store
     """
     from graph.build import build as run_build
+    from graph.loader import Interrupted
 
-    with _open(store, create=True) as handle:
-        summary = run_build(handle, err=sys.stderr, progress=True, open_reference=not no_open_reference)
+    again = ("run 'trialgraph build" + (" --no-open-reference" if no_open_reference else "") +
+             "' again to finish: it loads the ontology and the seeds again, whole")
+    with _interrupts():
+        try:
+            with _open(store, create=True) as handle:
+                try:
+                    summary = run_build(handle, err=sys.stderr, progress=True, open_reference=not no_open_reference)
+                except Interrupted as stop:
+                    what = "of the seeds: " + stop.summary.stopped_line() if stop.summary else \
+                        "the seeds were not loaded yet"
+                    stop.summary = None
+                    return _say_interrupted(stop, again, f"the build stopped before it was done; {what}")
+        except Interrupted as stop:  # while the store opened or closed
+            return _say_interrupted(stop, again, "the build stopped while the store opened or closed")
     click.echo(f"ontology: {summary.ontology_files} file(s), {summary.ontology_quads:,} quads; "
                f"{summary.reports} named reports in {REPORTS_GRAPH}", err=True)
     click.echo(f"seeds: {summary.seeds.line()}", err=True)
@@ -118,16 +207,33 @@ def load(paths_: tuple[Path, ...], workers: int, strict: bool, fmt: str | None, 
     a big load the store finishes merging what was written (a minute at 200k studies, four at 400k;
     the load says so), and goes on merging in the background the next time it is opened.
 
+    Progress on stderr counts the records committed to the store, with an ETA from the rate of
+    the last commits. Ctrl-C (or SIGTERM) stops the load: the batch being written is finished, so
+    every trial in the store is whole, and the load says how many records are in the store and how
+    many are not (exit 130, 143 for SIGTERM). Running the same load again finishes it: the records
+    already in the store are recognised and skipped. Worker processes end with the load, even when
+    it is killed with kill -9.
+
     \b
     Examples:
       trialgraph load ctg-studies.json
       trialgraph load dump/ --workers 2
       trialgraph load export.nq --store memory:
     """
-    with _open(store, create=True) as handle:
-        from graph.loader import Loader
+    from graph.loader import Interrupted, Loader
 
-        summary = Loader(handle, workers=workers, strict=strict, fmt=fmt, err=sys.stderr).load(list(paths_))
+    again = ("run the same 'trialgraph load' again to finish: it loads what is missing and skips what is "
+             "already in the store")
+    with _interrupts():
+        try:
+            with _open(store, create=True) as handle:
+                try:
+                    summary = Loader(handle, workers=workers, strict=strict, fmt=fmt, err=sys.stderr).load(list(paths_))
+                except Interrupted as stop:  # said before the store closes (its last flush may take a while)
+                    return _say_interrupted(stop, again, None)
+        except Interrupted as stop:  # while the store opened or closed
+            return _say_interrupted(stop, again, "stopped while the store opened or closed; the records "
+                                    "loaded are whole")
     click.echo(summary.line(), err=True)
     return 0 if summary.ok else 1
 

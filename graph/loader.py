@@ -11,15 +11,18 @@ fed in batches from the main process.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import functools
 import hashlib
 import multiprocessing
+import multiprocessing.connection
 import os
 import pickle
 import queue
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -78,6 +81,7 @@ class Mapped:
     warnings: list[str]
     source: str
     mapping_key: int = 0  #: the record's :func:`mapping_key` (0: none), stated in ``nquads``
+    offset: int = 0  #: how far into the load's input (bytes of all its files) the record ends
 
 
 @dataclass
@@ -96,6 +100,12 @@ class LoadSummary:
     reference_files: int = 0
     skipped: int = 0
     seconds: float = 0.0
+    #: set when a signal stopped the load: its number, the records of the input not loaded (None:
+    #: not known), whether that number is an estimate, and the RDF or reference files not loaded
+    interrupted: int = 0
+    left: int | None = None
+    left_estimated: bool = False
+    files_left: int = 0
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -119,6 +129,71 @@ class LoadSummary:
             parts.append(f"{self.warnings:,} warning(s)")
         parts.append(f"{self.seconds:.1f} s ({rate:,.0f} studies/s)")
         return ", ".join(parts)
+
+    def stopped_line(self) -> str:
+        """Where an interrupted load stands: what is in the store, what is not."""
+        parts = []
+        if self.studies:
+            parts.append(f"{self.studies:,} record(s) are in the store, each trial whole ({self.new:,} new, "
+                         f"{self.changed:,} changed, {self.unchanged:,} unchanged)")
+        if self.rejected:
+            parts.append(f"{self.rejected:,} rejected")
+        if self.left is None:
+            parts.append("the rest of the input is not loaded")
+        elif self.left or not parts:
+            parts.append(f"{'about ' if self.left_estimated else ''}{self.left:,} record(s) of the input are not "
+                         "loaded yet")
+        if self.files_left:
+            parts.append(f"{self.files_left} RDF or reference file(s) are not loaded yet")
+        return "; ".join(parts)
+
+
+class Interrupted(KeyboardInterrupt):
+    """A signal (Ctrl-C's SIGINT, SIGTERM) stopped the work. Raised from a load with its
+    :class:`LoadSummary` once what was being written is committed (nothing is left half-written)."""
+
+    def __init__(self, signum: int = signal.SIGINT, summary: LoadSummary | None = None) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.summary = summary
+
+    @property
+    def exit_code(self) -> int:
+        """128 + the signal's number, as a shell reports a process the signal ended: 130, 143."""
+        return 128 + self.signum
+
+    @property
+    def name(self) -> str:
+        return "Ctrl-C (SIGINT)" if self.signum == signal.SIGINT else signal.Signals(self.signum).name
+
+
+#: The main thread's writes to the store under way (how deep), and the signal that arrived meanwhile.
+_STORE_WRITE = {"depth": 0, "signal": 0}
+
+
+def stop_after_store_write(signum: int) -> bool:
+    """For a signal handler: if the main thread is writing to the store, stop once that write is
+    done (True), so that a write and its journal end together; False: stop now."""
+    if _STORE_WRITE["depth"] == 0:
+        return False
+    _STORE_WRITE["signal"] = signum
+    return True
+
+
+@contextlib.contextmanager
+def _store_write() -> Iterator[None]:
+    """A write to the store that an interrupt (see :func:`stop_after_store_write`) lets finish."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _STORE_WRITE["depth"] += 1
+    try:
+        yield
+    finally:
+        _STORE_WRITE["depth"] -= 1
+        if _STORE_WRITE["depth"] == 0 and _STORE_WRITE["signal"]:
+            signum, _STORE_WRITE["signal"] = _STORE_WRITE["signal"], 0
+            raise Interrupted(signum)  # (in place of an error of the write, if any: stopping was asked for)
 
 
 def load_time() -> str:
@@ -289,8 +364,36 @@ _WORKER_SEEN: SeenLines | None = None
 
 def _init_worker(linker: Linker | None) -> None:
     global _WORKER_LINKER, _WORKER_SEEN
+    # Ctrl-C reaches every process of the terminal's group: the loading process stops its workers
+    # itself once it has finished what it writes. (SIGTERM is left as it is: the executor ends its
+    # workers with it when one of them dies.)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with_loader()
     _WORKER_LINKER = linker
     _WORKER_SEEN = SeenLines(WORKER_SEEN_MAX)
+
+
+def _exit_with_loader() -> None:
+    """End this worker as soon as the loading process is gone, however it ended (kill -9 too).
+
+    A worker waits for its next task on a pipe it holds both ends of, so nothing else would end it;
+    and while a worker lives, so do the forkserver and the resource tracker (they wait for every
+    process holding their pipes). A thread waits on the pipe that only the loading process holds
+    the write end of (multiprocessing's parent sentinel); it ends when that process does.
+    """
+    parent = multiprocessing.parent_process()
+    sentinel = getattr(parent, "sentinel", None)
+    loader = parent.pid if parent is not None else os.getppid()
+
+    def watch() -> None:
+        if sentinel is not None:
+            multiprocessing.connection.wait([sentinel])
+        else:  # pragma: no cover - every start method gives a sentinel; this is a fallback
+            while _running(loader):
+                time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="trialgraph-loader-watch", daemon=True).start()
 
 
 def map_raw(raw: RawRecord, loaded_at: str, strict: bool = False, linker: Linker | None = None) -> list[Mapped | InputError]:
@@ -306,7 +409,9 @@ def map_raw(raw: RawRecord, loaded_at: str, strict: bool = False, linker: Linker
             out.append(InputError("; ".join(item.warnings), source=item.source, record=item.nct_id,
                                   expected="a record without warnings (--strict)"))
         else:
-            out.append(map_trial(item, loaded_at, linker, key))
+            mapped = map_trial(item, loaded_at, linker, key)
+            mapped.offset = raw.offset
+            out.append(mapped)
     return out
 
 
@@ -431,6 +536,19 @@ class Loader:
         self._stored_keys: dict[int, int | str] | None = None
         self._context = b""
         self._batch_quads = min(FIRST_BATCH_QUADS, BATCH_QUADS)
+        #: trial file -> its raw records, once it is read to the end
+        self._file_records: dict[Path, int] = {}
+        self._raw_rejected = 0  #: records rejected when parsed or mapped
+        #: batches handed to the writer and not yet committed: id -> the input offset of the first record
+        self._open_batches: dict[int, int] = {}
+        self._batches_lock = threading.Lock()
+        self._accepted_offset = 0  #: the input offset of the last record mapped and accepted
+        #: records found again in this load since the last batch was handed over, and those a
+        #: batch not yet committed waits with (they are done once it is: their first may be in it)
+        self._repeats = 0
+        self._batch_repeats: dict[int, int] = {}
+        self._detected = False  #: every file's format is known (and the RDF and reference files loaded)
+        self._current_offset = 0
 
     # --- reporting ---------------------------------------------------------------------------
 
@@ -453,6 +571,13 @@ class Loader:
     # --- the pipeline ------------------------------------------------------------------------
 
     def load(self, paths: Sequence[str | os.PathLike[str]]) -> LoadSummary:
+        """Load the files and directories ``paths``; the summary says what happened.
+
+        A KeyboardInterrupt (Ctrl-C, or SIGTERM turned into :class:`Interrupted`) stops the load:
+        what waits to be written is dropped, the batch being written is finished (so every trial in
+        the store is whole), and :class:`Interrupted` is raised with the summary, which says how many
+        records are in the store and how many are not. The same load run again finishes the rest.
+        """
         started = time.monotonic()
         try:
             files = expand_paths(paths)
@@ -464,8 +589,9 @@ class Loader:
         self._progress = progress
         self._done_bytes = 0
         skipped: list[str] = []
+        trial_sources: list[tuple[Path, str]] = []
+        graph_sources: list[tuple[Path, str]] = []
         try:
-            trial_sources: list[tuple[Path, str]] = []
             for path, named in files:
                 try:
                     fmt = self.fmt or detect(path)
@@ -477,29 +603,46 @@ class Loader:
                     self._done_bytes += sizes[path]
                     continue
                 self.summary.files += 1
-                if fmt in rdf.FORMATS:
-                    self._load_rdf(path, fmt)
-                    self._done_bytes += sizes[path]
-                elif fmt in GRAPH_READERS:
-                    self._load_reference(path, fmt)
-                    self._done_bytes += sizes[path]
+                if fmt in rdf.FORMATS or fmt in GRAPH_READERS:
+                    graph_sources.append((path, fmt))
                 else:
                     trial_sources.append((path, fmt))
+            self._detected = True
+            self.summary.files_left = len(graph_sources)  # each counts itself off once loaded (or rejected)
+            for path, fmt in graph_sources:
+                if fmt in rdf.FORMATS:
+                    self._load_rdf(path, fmt)
+                else:
+                    self._load_reference(path, fmt)
+                self._done_bytes += sizes[path]
+                progress.update(self._done_bytes, 0, self.summary.quads)
             if trial_sources and self.linker is None:
                 self.linker = build_linker(self.store)
                 if self.linker.empty:
                     print("note: the store holds no drug or MeSH reference data, so drugs and conditions are not "
                           "linked — run 'trialgraph build' first", file=self.err)
-            self._writer = _Writer(self.store, self.summary, bulk=self.bulk)
+            self._writer = _Writer(self.store, self.summary, bulk=self.bulk, written=self._written)
             if trial_sources:
                 self._context = mapping_context(self.linker, self.strict)
                 self._stored_keys = self._writer.stored_keys()
             try:
                 self._load_trials(trial_sources, sizes)
                 self._flush()
+            except KeyboardInterrupt:
+                self._writer.abort()
+                raise
             finally:
-                self._writer.close()
+                if not self._writer.aborted:
+                    self._writer.close()
+            self._count_repeats(self._repeats)  # those after the last batch
+            self._repeats = 0
+            progress.update(self._done_bytes, self.summary.studies, self.summary.quads)
             self._final_flush()
+        except KeyboardInterrupt as exc:
+            if self._writer is not None:  # stopped while it closed: let it finish what it writes
+                self._writer.abort()
+            progress.close()
+            self._stopped(exc, trial_sources, sizes, started)
         finally:
             progress.close()
         if skipped:
@@ -508,6 +651,89 @@ class Loader:
         self.summary.skipped = len(skipped)
         self.summary.seconds = time.monotonic() - started
         return self.summary
+
+    #: seconds an interrupted load may spend counting the records it did not reach
+    COUNT_LEFT_SECONDS = 3.0
+
+    def _stopped(self, exc: KeyboardInterrupt, trial_sources: list[tuple[Path, str]], sizes: dict[Path, int],
+                 started: float) -> None:
+        """Finish the summary of an interrupted load and raise :class:`Interrupted` with it."""
+        summary = self.summary
+        summary.interrupted = getattr(exc, "signum", signal.SIGINT)
+        summary.seconds = time.monotonic() - started
+        if not self._detected:  # stopped while finding out what the files are
+            summary.left = None
+        elif trial_sources:
+            total, estimated = self._count_records(trial_sources, sizes)
+            if total is not None:
+                summary.left = max(0, total - summary.studies - self._raw_rejected)
+                summary.left_estimated = estimated
+        else:
+            summary.left = 0
+        raise Interrupted(summary.interrupted, summary) from None
+
+    def _count_records(self, sources: list[tuple[Path, str]], sizes: dict[Path, int]) -> tuple[int | None, bool]:
+        """The records of the trial files: counted (False) for the files read whole before the
+        interrupt and for the others as far as :attr:`COUNT_LEFT_SECONDS` allows; past that,
+        estimated (True) from the records per byte seen so far."""
+        deadline = time.monotonic() + self.COUNT_LEFT_SECONDS
+        counted_bytes = sum(sizes[p] for p in self._file_records)
+        counted = sum(self._file_records.values())
+        total, estimated, unknown = 0, False, 0
+        for path, fmt in sources:
+            if path in self._file_records:
+                total += self._file_records[path]
+                continue
+            if time.monotonic() < deadline:
+                records = offset = 0
+                try:
+                    for item in TRIAL_READERS[fmt].read(path, str(path)):
+                        if isinstance(item, InputError):
+                            continue
+                        records, offset = records + 1, item.offset
+                        if records % 256 == 0 and time.monotonic() >= deadline:
+                            break
+                    else:
+                        total, counted, counted_bytes = total + records, counted + records, counted_bytes + sizes[path]
+                        continue
+                except KeyboardInterrupt:  # asked again: no time for counting
+                    offset = 0
+                if offset > 0:  # the rest of this file at the density of its start
+                    total += round(records * max(sizes[path], offset) / offset)
+                    estimated = True
+                    continue
+            unknown += sizes[path]
+        if unknown:
+            if counted_bytes <= 0 or counted <= 0:
+                return None, True
+            total += round(counted * unknown / counted_bytes)
+            estimated = True
+        return total, estimated
+
+    def _written(self, batch: list[Mapped]) -> None:
+        """A batch is committed (called from the thread that wrote it)."""
+        with self._batches_lock:
+            self._open_batches.pop(id(batch), None)
+            repeats = self._batch_repeats.pop(id(batch), 0)
+        self._count_repeats(repeats)
+        self._progress.update(self._committed_offset(), self.summary.studies, self.summary.quads)
+
+    def _count_repeats(self, repeats: int) -> None:
+        """Records repeated in this load (the same NCT id and content again) are done."""
+        if repeats:
+            with self.summary.lock:
+                self.summary.studies += repeats
+                self.summary.unchanged += repeats
+
+    def _committed_offset(self) -> int:
+        """How far into the input every record is done (committed, found unchanged or rejected): up to
+        the first record of a batch not yet committed, and no further than the records accepted."""
+        pending = self._pending  # only ever appended to, or replaced by a new list: safe to read
+        with self._batches_lock:
+            firsts = list(self._open_batches.values())
+        if pending:
+            firsts.append(pending[0].offset)
+        return min(firsts, default=self._accepted_offset)
 
     def _final_flush(self) -> None:
         """Flush the store. Batches do not wait for the store to merge what they add, so on a big
@@ -523,14 +749,18 @@ class Loader:
             timer.cancel()
 
     def _raw_records(self, sources: list[tuple[Path, str]], sizes: dict[Path, int]) -> Iterator[RawRecord]:
+        """The raw records of the trial files, each with its offset in the whole input."""
         for path, fmt in sources:
             reader = TRIAL_READERS[fmt]
+            records = 0
             for item in reader.read(path, str(path)):
                 if isinstance(item, InputError):
                     self._reject(item)
                 else:
-                    self._current_offset = self._done_bytes + min(item.offset, sizes[path])
+                    records += 1
+                    item.offset = self._current_offset = self._done_bytes + min(item.offset, sizes[path])
                     yield item
+            self._file_records[path] = records
             self._done_bytes += sizes[path]
             self._current_offset = self._done_bytes
 
@@ -589,24 +819,24 @@ class Loader:
                     summary.unchanged += 1
                     summary.recognised += 1
                 if summary.recognised % CHUNK == 0:
-                    self._progress.update(self._current_offset, summary.studies + len(self._pending), summary.quads)
+                    self._progress.update(raw.offset, summary.studies, summary.quads)
                 continue
             yield raw
 
     def _accept(self, results: list[Mapped | InputError]) -> None:
         for item in results:
             if isinstance(item, InputError):
+                self._raw_rejected += 1
                 self._reject(item)
                 continue
+            self._accepted_offset = item.offset
             for warning in item.warnings:
                 self._warn(f"{item.source}: {item.nct_id}: {warning}")
             key = id_key(item.nct_id)
             previous = self._seen.get(key)
             if previous is not None:
-                if previous & _FINGERPRINT == item.fingerprint:  # the same record twice: nothing to do
-                    with self.summary.lock:
-                        self.summary.studies += 1
-                        self.summary.unchanged += 1
+                if previous & _FINGERPRINT == item.fingerprint:  # the same record twice: nothing to do,
+                    self._repeats += 1  # but it is done only once the first is committed (_written)
                     continue
                 self._warn(
                     f"{item.source}: {item.nct_id}: a different record with this NCT id is also in "
@@ -625,7 +855,7 @@ class Loader:
             self._pending_quads += item.quads
             if self._pending_quads >= self._batch_quads:
                 self._flush()
-        self._progress.update(self._current_offset, self.summary.studies + len(self._pending), self.summary.quads)
+        self._progress.update(self._committed_offset(), self.summary.studies, self.summary.quads)
 
     def _file_name(self, index: int) -> str:
         return next(name for name, i in self._files.items() if i == index)
@@ -634,7 +864,11 @@ class Loader:
         """Hand the pending records to the writer (which waits while the previous batch is written)."""
         if not self._pending:
             return
-        batch, self._pending, self._pending_quads = self._pending, [], 0
+        batch = self._pending
+        with self._batches_lock:
+            self._open_batches[id(batch)] = batch[0].offset
+            self._batch_repeats[id(batch)], self._repeats = self._repeats, 0
+        self._pending, self._pending_quads = [], 0
         self._batch_quads = min(BATCH_QUADS, self._batch_quads * 2)
         assert self._writer is not None
         self._writer.put(batch)
@@ -645,12 +879,16 @@ class Loader:
         try:
             graphs, blank, count = rdf.scan(path, fmt)
             graphs = sorted(set(graphs) | ({target} if target else set()))
-            if blank:
-                self.store.replace_with_quads(graphs, rdf.skolemized_quads(path, fmt, target))
-            else:
-                self.store.replace_from_file(path, rdf.FORMATS[fmt], graphs, graph=target, opener=rdf.open_rdf)
-            self.summary.quads += count
+            quads = rdf.skolemized_quads(path, fmt, target) if blank else None
+            with _store_write():  # an interrupt waits for the write and for counting it
+                if quads is not None:
+                    self.store.replace_with_quads(graphs, quads)
+                else:
+                    self.store.replace_from_file(path, rdf.FORMATS[fmt], graphs, graph=target, opener=rdf.open_rdf)
+                self.summary.quads += count
+                self.summary.files_left -= 1
         except InputError as exc:
+            self.summary.files_left -= 1
             self._reject(exc.located(source=str(path)))
 
 
@@ -659,11 +897,14 @@ class Loader:
         try:
             writes = GRAPH_READERS[fmt].graph_writes(path, fmt, str(path), self.loaded_at)
         except InputError as exc:
+            self.summary.files_left -= 1
             self._reject(exc.located(source=str(path)))
             return
-        self.store.write_graphs(writes, bulk=False)
-        self.summary.reference_files += 1
-        self.summary.quads += sum(w.nquads.count("\n") for w in writes)
+        with _store_write():  # an interrupt waits for the write and for counting it
+            self.store.write_graphs(writes, bulk=False)
+            self.summary.reference_files += 1
+            self.summary.quads += sum(w.nquads.count("\n") for w in writes)
+            self.summary.files_left -= 1
 
 
 class _Writer:
@@ -676,11 +917,15 @@ class _Writer:
     :meth:`drain` waits for the batches in flight before a record replaces one of theirs.
     """
 
-    def __init__(self, store: EmbeddedStore, summary: LoadSummary, *, bulk: bool) -> None:
+    def __init__(self, store: EmbeddedStore, summary: LoadSummary, *, bulk: bool,
+                 written: Callable[[list[Mapped]], None] | None = None) -> None:
         self.store = store
         self.summary = summary
         self.bulk = bulk
+        #: called (from the writing thread) with each batch once it is committed
+        self.written = written
         self.error: BaseException | None = None
+        self._aborted = False
         #: the entity statements written in this load
         self._shared_seen = SeenLines(SHARED_SEEN_MAX)
         self._seen_lock = threading.Lock()
@@ -695,6 +940,10 @@ class _Writer:
                          for slot in range(count)]
         for thread in self._threads:
             thread.start()
+
+    @property
+    def aborted(self) -> bool:
+        return self._aborted
 
     @property
     def known(self) -> GraphHashes:
@@ -734,13 +983,31 @@ class _Writer:
         if self.error is not None:
             raise self.error
 
+    def abort(self) -> None:
+        """Stop: the batches waiting are dropped, the ones being written are finished (a store write
+        cannot be cut off half-way; the journal would roll it back, but then it is lost work)."""
+        self._aborted = True
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+            self._queue.task_done()
+        for thread in self._threads:  # each waiting thread takes a None and ends; a busy one, once done
+            while thread.is_alive():
+                try:
+                    self._queue.put_nowait(None)
+                except queue.Full:
+                    pass
+                thread.join(0.05)
+
     def _run(self, slot: int) -> None:
         while True:
             batch = self._queue.get()
             try:
                 if batch is None:
                     return
-                if self.error is None:
+                if self.error is None and not self._aborted:
                     try:
                         self._write(batch, slot)
                     except BaseException as exc:  # handed to the main thread, which raises it
@@ -791,6 +1058,8 @@ class _Writer:
             self.summary.changed += changed
             self.summary.unchanged += unchanged
             self.summary.quads += quads
+        if self.written is not None:
+            self.written(batch)
 
 
 def build_linker(store: EmbeddedStore) -> Linker:
