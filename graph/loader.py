@@ -645,7 +645,10 @@ class Loader:
         try:
             graphs, blank, count = rdf.scan(path, fmt)
             graphs = sorted(set(graphs) | ({target} if target else set()))
-            if blank:
+            origin = rdf.export_origin(path, fmt) if target else None
+            if origin is not None:  # trialgraph's own export: it replaces the graphs it came from
+                self.store.replace_with_quads(*rdf.reload_plan(self.store, path, fmt, origin, target))
+            elif blank:
                 self.store.replace_with_quads(graphs, rdf.skolemized_quads(path, fmt, target))
             else:
                 self.store.replace_from_file(path, rdf.FORMATS[fmt], graphs, graph=target, opener=rdf.open_rdf)
