@@ -274,7 +274,9 @@ def update(sparql: str | None, file: Path | None, yes: bool, allow_service: bool
     """Run a SPARQL 1.1 Update against the store, in one transaction, and say how the number of
     quads changed.
 
-    The prefixes of 'trialgraph query' are predeclared. INSERT DATA, DELETE DATA (the triples it
+    The prefixes of 'trialgraph query' are predeclared. Unlike a query, an update's patterns
+    outside GRAPH match the store's default graph only (which holds nothing trialgraph loads): to
+    match the trials, write GRAPH ?g { ... }. INSERT DATA, DELETE DATA (the triples it
     lists), INSERT ... WHERE, ADD and CREATE run as they are; an update that removes or overwrites
     whatever a pattern or graph name matches (DROP, CLEAR, MOVE, COPY, DELETE WHERE,
     DELETE ... WHERE, DELETE/INSERT) needs --yes. SERVICE and LOAD fetch URLs and are refused unless
