@@ -100,14 +100,10 @@ def _check_location(path: Path, location: str, *, create: bool) -> None:
     other things (a missing or empty folder becomes a new store)."""
     if path.exists() and not path.is_dir():
         raise StoreError(f"{location}: is a file — expected a store directory (or 'memory:')")
-    if path.is_dir() and is_store_dir(path):
-        return
+    if path.is_dir() and (is_store_dir(path) or (path / LOCKFILE).exists()):
+        return  # a store, or one a process is making (its lock says which: see EmbeddedStore.__init__)
     if not create:
-        raise StoreError(
-            f"{location}: no store here — run 'trialgraph build' or 'trialgraph load' first, "
-            "or pass --store" + ("" if not path.exists() else
-                                 " (this folder holds no store made by either, and is left as it is)")
-        )
+        raise _no_store(location, path)
     if path.is_dir():
         others = sorted(p.name for p in path.iterdir() if p.name != LOCKFILE)
         if others:
@@ -116,6 +112,14 @@ def _check_location(path: Path, location: str, *, create: bool) -> None:
                 f"{location}: this folder holds other files ({shown}) and is not a store — give --store "
                 "an empty or new folder, or the folder of an existing store"
             )
+
+
+def _no_store(location: str, path: Path) -> StoreError:
+    return StoreError(
+        f"{location}: no store here — run 'trialgraph build' or 'trialgraph load' first, "
+        "or pass --store" + ("" if not path.exists() else
+                             " (this folder holds no store made by either, and is left as it is)")
+    )
 
 
 def open_store(location: str | os.PathLike[str], *, create: bool = True) -> "EmbeddedStore":
@@ -149,7 +153,10 @@ class EmbeddedStore:
         self.path = Path(location)
         _check_location(self.path, location, create=create)
         self.path.mkdir(parents=True, exist_ok=True)
-        self._take_lock()
+        self._take_lock()  # a store still being made is busy, not missing
+        if not create and not is_store_dir(self.path):
+            self._release_lock()
+            raise _no_store(location, self.path)
         try:
             self._store = ox.Store(str(self.path))
         except OSError as exc:
