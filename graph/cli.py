@@ -351,7 +351,9 @@ def export_cmd(output: Path | None, fmt: str | None, trials: tuple[str, ...], gr
 
     N-Quads and TriG keep the named graphs (one per trial record, one per reference source);
     Turtle, N-Triples, JSON-LD and RDF/XML hold the union graph. Output is sorted, so the same
-    store content always gives the same bytes.
+    store content always gives the same bytes. A Turtle or N-Triples export of --trial or --graph
+    begins with comment lines naming the graphs it came from: 'trialgraph load' of the file replaces
+    those graphs (loading it back changes nothing; an edited copy replaces what it says).
 
     \b
     Examples:
