@@ -287,7 +287,12 @@ def query(sparql: str | None, file: Path | None, fmt: str, store: str | None) ->
 
 
 def _not_a_query_hint(text: str) -> str | None:
-    """What a single word given in place of a query probably meant: a named report, or a file."""
+    """What a text given in place of a query probably meant: an update, a named report, or a file."""
+    from graph.sparql_parse import update_operations
+
+    if update_operations(text):
+        return ("this is a SPARQL Update, not a query: run it with trialgraph update '...' "
+                "(or remove named graphs with trialgraph drop GRAPH|--trial NCT)")
     word = text.strip()
     if not word or any(ch.isspace() for ch in word) or "{" in word:
         return None
@@ -304,6 +309,140 @@ def _not_a_query_hint(text: str) -> str | None:
     return None
 
 
+def _graph_iri(text: str) -> str:
+    """A graph named by IRI, ``<IRI>`` or a CURIE of our prefixes (``tgg:entities``)."""
+    from graph.vocab import PREFIXES
+
+    name = text.strip().removeprefix("<").removesuffix(">")
+    prefix, colon, rest = name.partition(":")
+    if colon and prefix in PREFIXES and not rest.startswith("//"):
+        return PREFIXES[prefix] + rest
+    return name
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("graphs", metavar="[GRAPH]...", nargs=-1)
+@click.option("--trial", "trials", multiple=True, metavar="NCT", help="The graph of this trial (repeatable).")
+@_store_option
+def drop(graphs: tuple[str, ...], trials: tuple[str, ...], store: str | None) -> int:
+    """Remove named graphs from the store, all of them or none, and say how many quads went.
+
+    A GRAPH is an IRI or a CURIE (tgg:file/my-notes-ttl); --trial NCT names a trial's graph. An
+    unknown graph or NCT id is an error and nothing is removed. What the shared entities graph says
+    about a dropped trial's sponsors, sites and drugs stays (other trials share it); loading the
+    trial's record again brings the trial back. 'trialgraph stats' counts the graphs;
+    'trialgraph query "SELECT DISTINCT ?g WHERE { GRAPH ?g {} }"' lists them.
+
+    \b
+    Examples:
+      trialgraph drop --trial NCT05873205
+      trialgraph drop tgg:file/my-notes-ttl
+      trialgraph drop https://w3id.org/trialgraph/graph/file/old-export-ttl --trial NCT00465816
+    """
+    from graph import iris
+
+    if not graphs and not trials:
+        raise click.UsageError("name the graphs to drop: GRAPH (an IRI or CURIE) or --trial NCT")
+    for nct in trials:
+        if not iris.is_nct_id(nct.strip()):
+            raise GraphError(f"--trial {nct}: not an NCT id — expected NCT followed by 8 digits")
+    wanted = list(dict.fromkeys([*(_graph_iri(g) for g in graphs), *(iris.trial_graph(n.strip()) for n in trials)]))
+    with _open(store, create=False) as handle:
+        missing = [g for g in wanted if not handle.has_graph(g)]
+        if missing:
+            names = {iris.trial_graph(n.strip()): n.strip() for n in trials}
+            shown = ", ".join(f"{names[g]} (no such trial)" if g in names else g for g in missing)
+            raise GraphError(f"not in the store: {shown} — nothing was dropped; 'trialgraph stats' counts the "
+                             "graphs, and --trial takes the NCT id of a loaded trial")
+        counts = {g: _graph_size(handle, g) for g in wanted}
+        handle.update(" ;\n".join(f"DROP GRAPH <{g}>" for g in wanted))  # one update: all or nothing
+    for graph, n in counts.items():
+        click.echo(f"dropped {graph}: {n:,} quads", err=True)
+    click.echo(f"dropped {len(counts)} graph(s), {sum(counts.values()):,} quads", err=True)
+    return 0
+
+
+def _graph_size(handle: EmbeddedStore, graph: str) -> int:
+    result = handle.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", union=False)
+    return next(int(row["n"].value) for row in result)  # type: ignore[union-attr]
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("sparql", required=False)
+@click.option("-f", "--file", "file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read the update from a file.")
+@click.option("--yes", is_flag=True,
+              help="Run an update that removes what a pattern or a graph name matches (DROP, CLEAR, MOVE, COPY, "
+                   "DELETE WHERE, DELETE ... WHERE, DELETE/INSERT); without it such an update is refused.")
+@click.option("--allow-service", is_flag=True, help="Let the update use SERVICE and LOAD (they fetch URLs).")
+@_store_option
+def update(sparql: str | None, file: Path | None, yes: bool, allow_service: bool, store: str | None) -> int:
+    """Run a SPARQL 1.1 Update against the store, in one transaction, and say how the number of
+    quads changed.
+
+    The prefixes of 'trialgraph query' are predeclared. Unlike a query, an update's patterns
+    outside GRAPH match the store's default graph only (which holds nothing trialgraph loads): to
+    match the trials, write GRAPH ?g { ... }. INSERT DATA, DELETE DATA (the triples it
+    lists), INSERT ... WHERE, ADD and CREATE run as they are; an update that removes or overwrites
+    whatever a pattern or graph name matches (DROP, CLEAR, MOVE, COPY, DELETE WHERE,
+    DELETE ... WHERE, DELETE/INSERT) needs --yes. SERVICE and LOAD fetch URLs and are refused unless
+    --allow-service, as 'trialgraph serve' refuses them. Named graphs can also be removed with
+    'trialgraph drop'. A trial record loaded again replaces its graph, edits included.
+
+    \b
+    Examples:
+      trialgraph update 'INSERT DATA { GRAPH tgg:notes { clinicaltrials:NCT05873205 rdfs:comment "checked" } }'
+      trialgraph update -f fix-labels.ru
+      trialgraph update --yes 'DELETE WHERE { GRAPH tgg:notes { ?s rdfs:comment ?c } }'
+      trialgraph update --yes 'DROP GRAPH tgg:file/old-notes-ttl'
+    """
+    from graph.server.protocol import federation_used
+    from graph.sparql_parse import DESTRUCTIVE, update_operations
+
+    text = _read_query(sparql, file)
+    if not text.strip():
+        raise GraphError("the update is empty — expected SPARQL Update text")
+    used = federation_used(text, update=True)
+    if used and not allow_service:
+        raise GraphError(f"{used} is refused: it would fetch URLs — give --allow-service to allow it")
+    if not used:  # (an allowed LOAD or SERVICE would fetch its URL twice)
+        _check_update_syntax(text)
+    operations = update_operations(text)
+    if operations is None and not yes:
+        raise GraphError("this update uses syntax the checker cannot read, so it cannot tell whether it removes "
+                         "data — give --yes to run it anyway")
+    destructive = sorted({op for op in operations or () if op in DESTRUCTIVE})
+    if destructive and not yes:
+        raise GraphError(f"this update uses {', '.join(destructive)}, which removes whatever its pattern or graph "
+                         "name matches — give --yes to run it (or 'trialgraph drop' to remove named graphs)")
+    with _open(store, create=False) as handle:
+        before = len(handle)
+        try:
+            handle.update(text)
+        except (RuntimeError, OSError, ValueError) as exc:  # the engine refused it as a whole: nothing changed
+            raise GraphError(f"the update was not run: {exc}") from None
+        after = len(handle)
+    change = after - before
+    click.echo(f"update done ({', '.join(operations) if operations else 'SPARQL Update'}): the store holds "
+               f"{after:,} quads ({'+' if change >= 0 else '-'}{abs(change):,})", err=True)
+    return 0
+
+
+def _check_update_syntax(text: str) -> None:
+    """Raise QueryError for text the engine cannot read as an update, before the store is opened:
+    it is run on an empty in-memory store of its own (it uses neither SERVICE nor LOAD)."""
+    import pyoxigraph as ox
+
+    from graph.vocab import PREFIXES
+
+    try:
+        ox.Store().update(text, prefixes=PREFIXES)
+    except SyntaxError as exc:
+        raise QueryError(f"malformed SPARQL update: {exc}") from exc
+    except (RuntimeError, OSError, ValueError):
+        pass  # read, but cannot run on an empty store (DROP GRAPH of a graph it lacks): the real run says
+
+
 @cli.command(name="export", context_settings=CONTEXT)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="File to write (default: stdout).")
@@ -318,7 +457,9 @@ def export_cmd(output: Path | None, fmt: str | None, trials: tuple[str, ...], gr
 
     N-Quads and TriG keep the named graphs (one per trial record, one per reference source);
     Turtle, N-Triples, JSON-LD and RDF/XML hold the union graph. Output is sorted, so the same
-    store content always gives the same bytes.
+    store content always gives the same bytes. A Turtle or N-Triples export of --trial or --graph
+    begins with comment lines naming the graphs it came from: 'trialgraph load' of the file replaces
+    those graphs (loading it back changes nothing; an edited copy replaces what it says).
 
     \b
     Examples:
@@ -370,21 +511,29 @@ def stats(fmt: str, store: str | None) -> int:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--shapes/--no-shapes", default=True, show_default=True, help="Run the SHACL shapes of ontology/.")
 @click.option("--checks/--no-checks", default=True, show_default=True, help="Run the data-quality reports (tag 'check').")
+@click.option("--strict", is_flag=True, help="Exit 1 for data-quality findings too, not only for SHACL violations.")
 @_store_option
-def validate(fmt: str, shapes: bool, checks: bool, store: str | None) -> int:
+def validate(fmt: str, shapes: bool, checks: bool, strict: bool, store: str | None) -> int:
     """Check the graph: the SHACL shapes (what a well-formed trial, drug, target and MeSH link
-    are) and the data-quality reports. Exit 1 when anything is wrong.
+    are) and the data-quality reports, reported apart.
+
+    A SHACL violation means the graph is malformed: exit 1. The rows of the data-quality reports
+    (conditions without MeSH, drug names nothing links, drugs without a target ...) are findings,
+    which real registry data always has: they are listed, and exit 1 only with --strict. What
+    --no-shapes or --no-checks leaves out is reported as skipped. The JSON report keeps
+    'violations' (SHACL) and 'checks' (findings) apart.
 
     \b
     Examples:
       trialgraph validate
+      trialgraph validate --strict                  # findings fail too
       trialgraph validate --format json > validation.json
-      trialgraph validate --no-shapes      # the quick data-quality reports only
+      trialgraph validate --no-shapes               # the quick data-quality reports only
     """
     from graph.validate import check_store
 
     with _open(store, create=False) as handle:
-        result = check_store(handle, shapes=shapes, checks=checks)
+        result = check_store(handle, shapes=shapes, checks=checks, strict=strict)
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), indent=2))
     else:

@@ -13,6 +13,10 @@ Python's lock, and reading is most of an export's work.
 
 ``--trial`` exports those trials' graphs and what the shared entities graph says about the
 sponsors, sites, people, conditions and drugs they name.
+
+A Turtle or N-Triples export of some graphs (``--trial``, ``--graph``) begins with comment lines
+naming them (:func:`graph.readers.rdf.export_origin` reads them back), so that loading the file
+again replaces those graphs instead of adding a copy of their triples (see :mod:`graph.readers.rdf`).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import pyoxigraph as ox
 
 from graph import iris
 from graph.errors import GraphError
-from graph.readers.rdf import FORMATS
+from graph.readers.rdf import FORMATS, ORIGIN_FORMATS, origin_header
 from graph.store import Store
 from graph.vocab import ENTITIES_GRAPH, PREFIXES
 
@@ -230,6 +234,9 @@ def export(
         if not store.has_graph(graph):
             raise GraphError(f"{graph}: no such named graph in the store — 'trialgraph stats' lists them")
         graphs = (graphs or []) + [graph]
+    if graphs is not None and fmt in ORIGIN_FORMATS:
+        output.write(origin_header(graphs, partial=[ENTITIES_GRAPH] if extra and ENTITIES_GRAPH not in graphs
+                                   else []).encode("utf-8"))
     if fmt in _DATASET_FORMATS:
         text = _dataset_text(store, graphs, extra)
         source_format = ox.RdfFormat.N_QUADS

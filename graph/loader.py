@@ -879,10 +879,16 @@ class Loader:
         try:
             graphs, blank, count = rdf.scan(path, fmt)
             graphs = sorted(set(graphs) | ({target} if target else set()))
-            quads = rdf.skolemized_quads(path, fmt, target) if blank else None
+            origin = rdf.export_origin(path, fmt) if target else None
+            if origin is not None:  # trialgraph's own export: it replaces the graphs it came from
+                plan = rdf.reload_plan(self.store, path, fmt, origin, target)
+            elif blank:
+                plan = (graphs, rdf.skolemized_quads(path, fmt, target))
+            else:
+                plan = None
             with _store_write():  # an interrupt waits for the write and for counting it
-                if quads is not None:
-                    self.store.replace_with_quads(graphs, quads)
+                if plan is not None:
+                    self.store.replace_with_quads(*plan)
                 else:
                     self.store.replace_from_file(path, rdf.FORMATS[fmt], graphs, graph=target, opener=rdf.open_rdf)
                 self.summary.quads += count

@@ -2,8 +2,9 @@
 
 The embedded engine (pyoxigraph) offers no parsed form of a query, so rdflib's SPARQL parser reads
 it here: it applies every escape the grammar has (codepoint escapes, prefixed-name escapes, long
-strings, comments). Used to decide what the engine must not be given (SERVICE, LOAD) and which
-dataset a query asks for (FROM / FROM NAMED).
+strings, comments). Used to decide what the engine must not be given (SERVICE, LOAD), which
+dataset a query asks for (FROM / FROM NAMED), and which operations an update is made of (those
+that remove what a pattern or a graph name matches need ``trialgraph update --yes``).
 """
 
 from __future__ import annotations
@@ -74,3 +75,37 @@ def has_dataset(sparql: str) -> bool:
         return False
     rules = grammar_rules(sparql)
     return rules is not None and "DatasetClause" in rules
+
+
+#: What each SPARQL Update operation is called in the messages of ``trialgraph update``.
+_OPERATIONS = {"Load": "LOAD", "Clear": "CLEAR", "Drop": "DROP", "Create": "CREATE", "Add": "ADD", "Move": "MOVE",
+               "Copy": "COPY", "InsertData": "INSERT DATA", "DeleteData": "DELETE DATA",
+               "DeleteWhere": "DELETE WHERE"}
+#: Operations that remove or overwrite what a pattern or a graph name matches, not listed triples:
+#: ``trialgraph update`` runs them only when told to (``--yes``).
+DESTRUCTIVE = frozenset({"CLEAR", "DROP", "MOVE", "COPY", "DELETE WHERE", "DELETE/INSERT", "DELETE ... WHERE"})
+
+
+def update_operations(sparql: str) -> list[str] | None:
+    """The operations of a SPARQL Update, in order (``DROP``, ``INSERT DATA``, ``DELETE/INSERT`` for
+    a ``DELETE { } INSERT { } WHERE { }`` ...), or None when the parser cannot read it as an update.
+
+    >>> update_operations("INSERT DATA { <x:a> <x:b> 1 } ; DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    ['INSERT DATA', 'DELETE ... WHERE']
+    >>> update_operations("SELECT * WHERE { ?s ?p ?o }") is None
+    True
+    """
+    from rdflib.plugins.sparql.parser import parseUpdate
+
+    try:
+        tree = parseUpdate(sparql)
+    except Exception:  # noqa: BLE001 - whatever the parser raises (syntax, recursion): not readable
+        return None
+    out = []
+    for request in tree.request:
+        if request.name == "Modify":
+            out.append("DELETE/INSERT" if "delete" in request and "insert" in request
+                       else "DELETE ... WHERE" if "delete" in request else "INSERT ... WHERE")
+        else:
+            out.append(_OPERATIONS.get(request.name, request.name.upper()))
+    return out

@@ -1,6 +1,7 @@
 """The store: the only module that talks to pyoxigraph (graph.remote talks to SPARQL endpoints).
 
-A store location is a directory (the embedded on-disk store, created on first use), ``memory:``
+A store location is a directory (the embedded on-disk store, created by the commands that write —
+a missing or empty folder becomes a store; only a folder that holds one opens to read), ``memory:``
 (an in-memory store for one process), or an ``http(s)://`` SPARQL endpoint.
 
 Writes go one named graph per trial record. :meth:`EmbeddedStore.write_graphs` replaces graphs
@@ -82,6 +83,45 @@ class Store(Protocol):
     def __exit__(self, *exc: object) -> None: ...
 
 
+def is_store_dir(path: Path) -> bool:
+    """Whether a directory holds an on-disk store (pyoxigraph's RocksDB files: ``CURRENT`` naming a
+    ``MANIFEST-*``). Every store trialgraph has made has them, whatever its version."""
+    current = path / "CURRENT"
+    try:
+        name = current.read_text(encoding="ascii", errors="replace").strip()
+    except OSError:
+        return False
+    return name.startswith("MANIFEST-") and (path / name).is_file()
+
+
+def _check_location(path: Path, location: str, *, create: bool) -> None:
+    """Refuse, before anything is written there, a location that is not a store: without ``create``
+    (the commands that only read) any folder that is not one; with it, a file or a folder holding
+    other things (a missing or empty folder becomes a new store)."""
+    if path.exists() and not path.is_dir():
+        raise StoreError(f"{location}: is a file — expected a store directory (or 'memory:')")
+    if path.is_dir() and (is_store_dir(path) or (path / LOCKFILE).exists()):
+        return  # a store, or one a process is making (its lock says which: see EmbeddedStore.__init__)
+    if not create:
+        raise _no_store(location, path)
+    if path.is_dir():
+        others = sorted(p.name for p in path.iterdir() if p.name != LOCKFILE)
+        if others:
+            shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+            raise StoreError(
+                f"{location}: this folder holds other files ({shown}) and is not a store — give --store "
+                "an empty or new folder, or the folder of an existing store"
+            )
+
+
+def _no_store(location: str, path: Path) -> StoreError:
+    return StoreError(
+        f"{location}: no store here — run 'trialgraph build' or 'trialgraph load' first, "
+        "or pass --store" + ("" if not path.exists() else
+                             " (this folder holds no store made by either, and is left as it is)")
+    )
+
+
 def open_store(location: str | os.PathLike[str], *, create: bool = True) -> "EmbeddedStore":
     """Open the store at ``location`` (a directory, ``memory:`` or an endpoint URL).
 
@@ -111,16 +151,12 @@ class EmbeddedStore:
             self.path: Path | None = None
             return
         self.path = Path(location)
-        if self.path.exists() and not self.path.is_dir():
-            raise StoreError(f"{location}: is a file — expected a store directory (or 'memory:')")
-        if not self.path.exists():
-            if not create:
-                raise StoreError(
-                    f"{location}: no store here — run 'trialgraph build' or 'trialgraph load' first, "
-                    "or pass --store"
-                )
-            self.path.mkdir(parents=True, exist_ok=True)
-        self._take_lock()
+        _check_location(self.path, location, create=create)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._take_lock()  # a store still being made is busy, not missing
+        if not create and not is_store_dir(self.path):
+            self._release_lock()
+            raise _no_store(location, self.path)
         try:
             self._store = ox.Store(str(self.path))
         except OSError as exc:

@@ -9,6 +9,11 @@ The result is a :class:`ValidationReport`: one :class:`Violation` per SHACL resu
 shape for people (:meth:`ValidationReport.to_text`) and complete for machines
 (:meth:`ValidationReport.to_json`). Its ``checks`` list holds results of data-quality checks that
 run beside the shapes (see :class:`Check`); the shapes alone decide ``conforms``.
+
+The two are kept apart: a SHACL violation means the graph is malformed (exit 1); the rows of a
+data-quality check are findings — a condition no MeSH descriptor matched, a drug name nothing
+links — which real registry data always has some of, so they fail validation only when asked
+(``strict``). Checks or shapes that were not run are said to be skipped, never to be empty.
 """
 
 from __future__ import annotations
@@ -99,11 +104,21 @@ class ValidationReport:
     triples: int = 0  #: size of the data graph that was validated
     shapes_files: list[str] = field(default_factory=list)
     shapes: int = 0  #: node shapes in those files
+    shapes_run: bool = True  #: False when the shapes were skipped (``--no-shapes``)
+    checks_run: bool = True  #: False when the data-quality checks were skipped (``--no-checks``)
+    strict: bool = False  #: data-quality findings fail validation too (``--strict``)
+
+    @property
+    def findings(self) -> list[Check]:
+        """The data-quality checks that found something and are findings, not violations."""
+        return [c for c in self.checks if c.count and not c.failed]
 
     @property
     def ok(self) -> bool:
-        """True when the shapes are met and no check of severity Violation found anything."""
-        return self.conforms and not any(check.failed for check in self.checks)
+        """True when the shapes are met and no check of severity Violation found anything (with
+        ``strict``, no check found anything at all)."""
+        return (self.conforms and not any(check.failed for check in self.checks)
+                and not (self.strict and self.findings))
 
     def by_shape(self) -> list[tuple[str, int]]:
         """(shape label, number of results), most results first."""
@@ -128,7 +143,10 @@ class ValidationReport:
                     lines.append(f"      {v.where()}")
                 if len(examples) > MAX_EXAMPLES:
                     lines.append(f"      ... and {len(examples) - MAX_EXAMPLES:,} more")
-        if self.checks:
+        if not self.checks_run:
+            lines.append("")
+            lines.append("data-quality checks: skipped (--no-checks)")
+        elif self.checks:
             lines.append("")
             lines.append("data-quality checks:")
             for check in self.checks:
@@ -140,15 +158,28 @@ class ValidationReport:
                     lines.append(f"      {shown_text}")
                 if check.count > len(shown):
                     lines.append(f"      ... and {check.count - len(shown):,} more")
-        failed = [c.name for c in self.checks if c.failed]
         lines.append("")
-        if self.ok:
-            lines.append("verdict: valid — the shapes hold and every data-quality check is empty")
-        else:
-            problems = ([f"{len(self.violations):,} shape result(s)"] if not self.conforms else []) + (
-                [f"{len(failed)} check(s) with rows ({', '.join(failed)})"] if failed else [])
-            lines.append("verdict: NOT valid — " + "; ".join(problems))
+        lines.append(self._verdict())
         return "\n".join(lines) + "\n"
+
+    def _verdict(self) -> str:
+        failed = [c.name for c in self.checks if c.failed]
+        found = self.findings
+        shapes = ("the shapes were skipped" if not self.shapes_run else "the shapes hold" if self.conforms
+                  else f"{sum(v.severity == 'Violation' for v in self.violations):,} SHACL violation(s)")
+        if not self.checks_run:
+            checks = "the data-quality checks were skipped"
+        elif not self.checks:
+            checks = "there are no data-quality checks"
+        elif found:
+            rows = sum(c.count for c in found)
+            checks = (f"{rows:,} data-quality finding(s) in {len(found)} check(s) ({', '.join(c.name for c in found)})"
+                      + ("" if self.strict else " — findings, not violations: --strict makes them fail"))
+        else:
+            checks = "every data-quality check is empty"
+        if failed:
+            checks += f"; {len(failed)} check(s) of severity violation with rows ({', '.join(failed)})"
+        return f"verdict: {'valid' if self.ok else 'NOT valid'} — {shapes}; {checks}"
 
     def to_json(self) -> dict[str, Any]:
         """The whole report as plain JSON-serialisable data."""
@@ -162,9 +193,16 @@ class ValidationReport:
             "by_shape": [{"shape": shape, "count": count} for shape, count in self.by_shape()],
             "violations": [asdict(v) for v in self.violations],
             "checks": [asdict(c) for c in self.checks],
+            "shapes_run": self.shapes_run,
+            "checks_run": self.checks_run,
+            "strict": self.strict,
+            "findings": sum(c.count for c in self.findings),
+            "findings_by_check": {c.name: c.count for c in self.findings},
         }
 
     def _summary(self) -> str:
+        if not self.shapes_run:
+            return "SHACL validation: skipped (--no-shapes)"
         files = ", ".join(Path(f).name for f in self.shapes_files) or "no shapes file"
         checked = f"{self.triples:,} triples checked against {self.shapes} shapes ({files})"
         if not self.violations:
@@ -214,7 +252,7 @@ def validate(store: EmbeddedStore, *, shapes_dir: Path | None = None) -> Validat
 
 
 def run_checks(store: EmbeddedStore, *, queries: Path | None = None) -> list[Check]:
-    """Every named report tagged ``check``: each row it returns is a data-quality problem."""
+    """Every named report tagged ``check``: each row it returns is a data-quality finding."""
     from graph.reports import load_reports, run_table
     from graph.results import display
 
@@ -225,14 +263,17 @@ def run_checks(store: EmbeddedStore, *, queries: Path | None = None) -> list[Che
         table = run_table(store, report)
         examples = [" — ".join(display(v) for v in row[:3] if v is not None) for row in table.rows[:5]]
         checks.append(Check(name=report.name, message=report.summary, count=len(table.rows), examples=examples,
-                            severity="Violation"))
+                            severity="Warning"))
     return checks
 
 
-def check_store(store: EmbeddedStore, *, shapes: bool = True, checks: bool = True,
+def check_store(store: EmbeddedStore, *, shapes: bool = True, checks: bool = True, strict: bool = False,
                 queries: Path | None = None) -> ValidationReport:
-    """The SHACL shapes and the data-quality reports together (what ``trialgraph validate`` runs)."""
-    report = validate(store) if shapes else ValidationReport(conforms=True)
+    """The SHACL shapes and the data-quality reports together (what ``trialgraph validate`` runs).
+
+    The checks' rows are findings; with ``strict`` they make the report not ``ok``, as violations do."""
+    report = validate(store) if shapes else ValidationReport(conforms=True, shapes_run=False)
+    report.checks_run, report.strict = checks, strict
     if checks:
         report.checks = run_checks(store, queries=queries)
     return report

@@ -3,19 +3,33 @@
 Quad formats (N-Quads, TriG) keep their named graphs: each graph in the file replaces the graph of
 that name in the store. Triple formats go to one named graph per file (``tgg:file/<name>``),
 replaced when the same file name is loaded again.
+
+trialgraph's own Turtle and N-Triples exports of some graphs (``export --trial`` or ``--graph``)
+are the exception: they begin with comment lines naming the graphs they came from
+(:func:`origin_header`), and loading one replaces those graphs (:func:`reload_plan`). A triple the
+store already holds in one of them stays in that graph; a graph exported whole loses the triples
+the file no longer has; the triples no named graph holds go to the one graph exported whole (a
+single trial's graph) or, when the file names several, to the file's graph. A graph the export
+holds only part of (the shared entities graph beside ``--trial``) keeps everything it has. So
+loading an export back, once or many times, leaves the store as it was, and an edited export
+replaces what it says of its trial.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING, Sequence
 
 import pyoxigraph as ox
 
 from graph.errors import InputError
 from graph.vocab import BASE
+
+if TYPE_CHECKING:
+    from graph.store import Store
 
 #: Format names, as ``--format`` spells them, and their pyoxigraph formats.
 FORMATS: dict[str, ox.RdfFormat] = {
@@ -110,3 +124,84 @@ def skolemized_quads(path: Path, fmt: str, graph: str | None = None) -> list[ox.
         return ox.NamedNode(f"{GENID_NS}{scope}-{term.value}") if isinstance(term, ox.BlankNode) else term
 
     return [ox.Quad(skolem(q.subject), q.predicate, skolem(q.object), q.graph_name) for q in dataset]
+
+
+# --- trialgraph's own exports of some graphs, loaded back -------------------------------------
+
+#: Triple formats whose exports name the graphs they came from (their syntax has comments).
+ORIGIN_FORMATS = frozenset({"turtle", "ntriples"})
+_WHOLE = "# trialgraph export of graph "
+_PART = "# trialgraph export of part of graph "
+#: Bytes read at the start of a file to find its header (a line per graph: a few hundred graphs).
+_HEADER_BYTES = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class ExportOrigin:
+    """The graphs a trialgraph triple export came from: ``whole`` ones were exported whole,
+    ``partial`` ones only in part (the shared entities graph beside ``--trial``)."""
+
+    whole: tuple[str, ...]
+    partial: tuple[str, ...] = ()
+
+
+def origin_header(whole: Sequence[str], partial: Sequence[str] = ()) -> str:
+    """The comment lines that begin a Turtle or N-Triples export of these graphs."""
+    lines = [f"{_WHOLE}<{g}>\n" for g in sorted(set(whole))]
+    lines += [f"{_PART}<{g}>\n" for g in sorted(set(partial) - set(whole))]
+    return "".join(lines)
+
+
+def export_origin(path: Path, fmt: str) -> ExportOrigin | None:
+    """The graphs a file names in a trialgraph export header, or None for any other file.
+
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "t.nt"
+    >>> _ = f.write_text(origin_header(["x:g"], ["x:e"]) + "<x:s> <x:p> <x:o> .\\n")
+    >>> export_origin(f, "ntriples")
+    ExportOrigin(whole=('x:g',), partial=('x:e',))
+    """
+    if fmt not in ORIGIN_FORMATS:
+        return None
+    try:
+        with open_rdf(path) as stream:
+            start = stream.read(_HEADER_BYTES)
+    except (OSError, EOFError):
+        return None  # the parser that reads the file says what is wrong with it
+    whole: list[str] = []
+    partial: list[str] = []
+    for line in start.decode("utf-8", errors="replace").split("\n"):
+        for prefix, into in ((_WHOLE, whole), (_PART, partial)):
+            if line.startswith(prefix) and line.endswith(">") and line[len(prefix)] == "<":
+                into.append(line[len(prefix) + 1:-1])
+                break
+        else:
+            break  # the header ends at the first other line
+    return ExportOrigin(tuple(whole), tuple(partial)) if whole or partial else None
+
+
+def reload_plan(store: "Store", path: Path, fmt: str, origin: ExportOrigin,
+                file_graph: str) -> tuple[list[str], list[ox.Quad]]:
+    """What loading a trialgraph export back writes: the graphs it replaces and their new content.
+
+    Each triple of the file stays in the graphs the export names that hold it now; the others go
+    to the only graph exported whole, or to ``file_graph`` when there are several (or none). A
+    graph exported whole is replaced by the triples of the file it keeps (plus those that have no
+    other place); a graph exported in part is not touched (nothing is taken from it, and what the
+    file says of it that it lacks goes, like any unplaced triple, to the graph named above).
+    """
+    triples = {ox.Triple(q.subject, q.predicate, q.object) for q in skolemized_quads(path, fmt)}
+    named = set(origin.whole) | set(origin.partial)
+    held: dict[ox.Triple, set[str]] = {}
+    for subject in {t.subject for t in triples}:
+        for q in store.quads_of_subject(subject):
+            if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in named:
+                held.setdefault(q.triple, set()).add(q.graph_name.value)
+    home = origin.whole[0] if len(origin.whole) == 1 else file_graph
+    replaced = sorted(set(origin.whole) | {home})
+    quads = []
+    for triple in sorted(triples, key=str):
+        places = held.get(triple, set()) & set(origin.whole) if triple in held else {home}
+        for graph in sorted(places):
+            quads.append(ox.Quad(triple.subject, triple.predicate, triple.object, ox.NamedNode(graph)))
+    return replaced, quads
