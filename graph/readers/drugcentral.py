@@ -94,26 +94,46 @@ def _organism(swissprot: str | None, given: str | None = None) -> str | None:
 
 
 def read_claims(path: Path, label: str | None = None) -> Iterator[MechanismClaim]:
-    """The mechanism-of-action claims of a targets file, in file order."""
+    """The mechanism-of-action claims of a targets file, in file order.
+
+    A row for a complex lists its proteins' accessions, gene symbols and UniProt entry names in
+    three ``|``-joined columns, each sorted on its own (GABA-A receptor: ``O00591|O14764|...``
+    beside ``GABRA1|GABRA2|...``), so the n-th gene is not the n-th protein's. A component gets the
+    gene symbol and entry name that a single-protein row of the same file gives its accession, or
+    none; its organism is the one every entry name of the row shares.
+    """
     label = label or str(path)
+    rows = []
+    single: dict[str, tuple[str | None, str | None]] = {}  # accession -> (gene, entry name) where one row says
     for number, row in _rows(path, label):
         current = "MOA" in row  # today's download: all bioactivities, MOA = 1 on mechanism rows
-        if current and row["MOA"] != "1":
-            continue
         column = _CLAIM_COLUMNS["current" if current else "2016"]
         accessions = row[column["accession"]].split("|")
+        if len(accessions) == 1:
+            single.setdefault(accessions[0].strip(), ((row["GENE"] or "").strip() or None,
+                                                      (row["SWISSPROT"] or "").strip() or None))
+        if not current or row["MOA"] == "1":
+            rows.append((number, row, column, accessions))
+    for number, row, column, accessions in rows:
+        several = len(accessions) > 1
         genes = row["GENE"].split("|") if row["GENE"] else []
         names = row["SWISSPROT"].split("|") if row["SWISSPROT"] else []
+        species = {n.strip().rsplit("_", 1)[1] for n in names if "_" in n}
+        shared_name = names[0].strip() if len(species) == 1 and names else None  # names the row's organism
         components = []
         for i, accession in enumerate(accessions):
             accession = accession.strip()
             if not _UNIPROT.fullmatch(accession):
                 raise InputError(f"{accession!r} is not a UniProt accession", source=label, record=f"line {number}",
                                  field=column["accession"], expected="accessions such as P00533, joined by |")
-            swissprot = names[i].strip() if i < len(names) else None
+            if several:
+                symbol, swissprot = single.get(accession, (None, None))
+            else:
+                symbol = (genes[0].strip() or None) if genes else None
+                swissprot = names[0].strip() if names else None
             components.append(TargetComponent(
-                uniprot=accession, symbol=(genes[i].strip() or None) if i < len(genes) else None, swissprot=swissprot,
-                organism=_organism(swissprot, row.get("ORGANISM") or None)))
+                uniprot=accession, symbol=symbol, swissprot=swissprot,
+                organism=_organism(swissprot or shared_name, row.get("ORGANISM") or None)))
         key = row[column["key"]]
         _check_drug(key, row["DRUG_NAME"], label, number, column["key"])
         yield MechanismClaim(
