@@ -70,15 +70,18 @@ def cli() -> None:
 @cli.command(context_settings=CONTEXT)
 @_store_option
 @click.option("--no-open-reference", is_flag=True,
-              help="Leave out the shipped open drug and target data (DrugCentral 2016, DrugBank vocabulary): "
-                   "a small store that knows only the curated drugs.")
+              help="Leave out the shipped open reference data (DrugCentral 2016, DrugBank vocabulary, MeSH 2024): "
+                   "a small store that knows only the curated drugs and the curated MeSH subset.")
 def build(store: str | None, no_open_reference: bool) -> int:
     """Load the ontology and everything in seeds/ into the store, and print what was loaded.
 
     Besides the curated tables and seed pages this loads the open reference data shipped in
     seeds/open/: DrugCentral 2016 (mechanism-of-action targets, identifiers, pharmacologic classes;
-    CC BY 4.0) and the DrugBank vocabulary (names, synonyms, identifiers; CC0), each its own named
-    graph with its source, release and licence.
+    CC BY 4.0), the DrugBank vocabulary (names, synonyms, identifiers; CC0) and the MeSH 2024
+    descriptors (30,764, with tree numbers and entry terms; NLM's terms, see
+    seeds/open/mesh/LICENSE), each its own named graph with its source, release and licence. A
+    MeSH release loaded later (trialgraph load desc2025.xml) replaces the shipped one; building
+    again puts 2024 back.
 
     \b
     Example:
