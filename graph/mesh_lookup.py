@@ -1,8 +1,9 @@
 """MeSH descriptors by name: what a report parameter such as ``condition=Multiple Myeloma`` means.
 
-A name is a tree number (C15.378: the descriptor that holds it), a preferred label or an entry term of the MeSH in the store, or a term the registry gives
-for a trial's conditions or their ancestors (``tg:conditionMesh``, ``tg:conditionMeshAncestor``,
-labelled in the trials' graphs), compared ignoring case and punctuation. The usual spellings of a
+A name is a tree number (C15.378: the descriptor that holds it), a preferred label or an entry term
+of the MeSH in the store, or a term the registry gives for a trial's conditions or their ancestors
+(``tg:conditionMesh``, ``tg:conditionMeshAncestor``, labelled in the trials' graphs), compared
+ignoring case and punctuation. The usual spellings of a
 name (as given, lower case, capitalised, title case) are looked up in the store's index; only a
 name none of them matches costs a scan of every MeSH name.
 """
@@ -30,7 +31,8 @@ def descriptors_named(store: Any, name: str) -> list[str]:
     label or entry term (none, one or several)."""
     text = " ".join(name.split())
     if TREE_NUMBER.fullmatch(text.upper()):
-        rows = store.query("SELECT DISTINCT ?x ?tree WHERE { ?x meshv:treeNumber ?tree }",  # ?tree: pyoxigraph binds projected variables only
+        # ?tree in the projection: pyoxigraph substitutes only variables of the projection
+        rows = store.query("SELECT DISTINCT ?x ?tree WHERE { ?x meshv:treeNumber ?tree }",
                            substitutions={ox.Variable("tree"): ox.NamedNode(iris.tree_number(text.upper()))})
         return sorted({row["x"].value for row in rows})
     found = _exactly(store, spellings(text))
