@@ -360,3 +360,13 @@ def test_inside_condition_texts_only_disease_and_behaviour_names_link(real) -> N
     assert [r["m"].value for r in outside] == []
     linked = real.query(TG + "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?t tg:condition ?c . ?c tg:mesh ?m }")
     assert int(next(iter(linked))["n"].value) > 300  # of the 433 condition texts
+
+
+def test_mesh_2024_comes_with_the_open_reference_and_is_a_release() -> None:
+    from graph.build import seed_files
+    from graph.readers import mesh
+
+    shipped = SEEDS_OPEN / "mesh" / "desc2024.tsv.gz"
+    assert shipped in seed_files() and shipped not in seed_files(open_reference=False)
+    assert mesh.release_year(str(shipped)) == "2024"
+    assert detect(shipped) == "mesh-tsv"
