@@ -67,6 +67,7 @@ def load_report_catalogue(store: EmbeddedStore, folder: Path | None = None) -> i
 OPEN_REFERENCE = (
     "drugcentral-2016/identifiers.tsv", "drugcentral-2016/drug_target.tsv", "drugcentral-2016/pharm_class.tsv",
     "drugbank-vocabulary/drugbank_vocabulary.csv",
+    "mesh/desc2024.tsv.gz",
 )
 
 
@@ -82,7 +83,7 @@ def seed_files(folder: Path | None = None, *, open_reference: bool = True) -> li
 def build(store: EmbeddedStore, *, err: TextIO | None = None, progress: bool = True,
           open_reference: bool = True) -> BuildSummary:
     """Load the ontology and the seeds into ``store``; ``open_reference=False`` leaves out the
-    shipped DrugCentral and DrugBank data (a small store: the curated drugs only)."""
+    shipped DrugCentral, DrugBank and MeSH data (a small store: the curated drugs and MeSH subset only)."""
     err = err or sys.stderr
     summary = BuildSummary()
     summary.ontology_files, summary.ontology_quads = load_ontology(store)

@@ -143,15 +143,18 @@ def cli() -> None:
 @cli.command(context_settings=CONTEXT)
 @_store_option
 @click.option("--no-open-reference", is_flag=True,
-              help="Leave out the shipped open drug and target data (DrugCentral 2016, DrugBank vocabulary): "
-                   "a small store that knows only the curated drugs.")
+              help="Leave out the shipped open reference data (DrugCentral 2016, DrugBank vocabulary, MeSH 2024): "
+                   "a small store that knows only the curated drugs and the curated MeSH subset.")
 def build(store: str | None, no_open_reference: bool) -> int:
     """Load the ontology and everything in seeds/ into the store, and print what was loaded.
 
     Besides the curated tables and seed pages this loads the open reference data shipped in
     seeds/open/: DrugCentral 2016 (mechanism-of-action targets, identifiers, pharmacologic classes;
-    CC BY 4.0) and the DrugBank vocabulary (names, synonyms, identifiers; CC0), each its own named
-    graph with its source, release and licence.
+    CC BY 4.0), the DrugBank vocabulary (names, synonyms, identifiers; CC0) and the MeSH 2024
+    descriptors (30,764, with tree numbers and entry terms; NLM's terms, see
+    seeds/open/mesh/LICENSE), each its own named graph with its source, release and licence. A
+    MeSH release loaded later (trialgraph load desc2025.xml) replaces the shipped one; building
+    again puts 2024 back.
 
     Ctrl-C (or SIGTERM) stops the build and says what is not loaded yet (exit 130, 143 for
     SIGTERM); nothing half-written stays in the store, and running the build again finishes it.
@@ -646,12 +649,13 @@ def report_run(name: str, params: tuple[str, ...], fmt: str, chart: Path | None,
 
     Parameter values are checked, then bound (never pasted into the query). Friendly values are
     resolved: a target as CD38, P28907, uniprot:P28907 or an IRI; a drug by name, brand or
-    synonym; a condition by MeSH UI, CURIE or label; status and phase as registry codes.
+    synonym; a condition by MeSH UI, CURIE, tree number, label or entry term (any case); status and
+    phase as registry codes.
 
     \b
     Examples:
       trialgraph report run trials_by_target -p target=CD38
-      trialgraph report run trials_in_mesh_branch -p condition=D006425 --format csv
+      trialgraph report run trials_in_mesh_branch -p "condition=Multiple Myeloma" --format csv
       trialgraph report run phase_status_summary --chart phase-status.svg
     """
     from graph.charts import bar_chart
@@ -750,7 +754,8 @@ def serve(host: str, port: int, allow_update: bool, allow_service: bool, time_li
 @click.option("--status", "statuses", multiple=True, metavar="CODE", help="Only trials with this status: RECRUITING ...")
 @click.option("--sponsor", "sponsors", multiple=True, metavar="NAME", help="Only trials this organisation sponsors or helps.")
 @click.option("--mesh-branch", metavar="MESH", default=None,
-              help="Only conditions under this MeSH descriptor (itself and all its descendants), and their trials.")
+              help="Only conditions under this MeSH descriptor (itself and all its descendants), and their trials "
+                   "(also the trials whose registry MeSH ancestors include it).")
 @click.option("--rollup", "rollup", type=click.IntRange(1, 15), default=None, metavar="DEPTH",
               help="Replace each condition by its MeSH ancestors at this tree depth (2 = C15.378).")
 @click.option("--max-nodes", type=click.IntRange(1, None), default=None, metavar="N",
@@ -775,7 +780,7 @@ def network(output: Path | None, fmt: str | None, drugs: tuple[str, ...], target
     Examples:
       trialgraph network --drug inolimomab -o inolimomab.html
       trialgraph network --target CD38 --radius 3 -o cd38.svg
-      trialgraph network --mesh-branch D006425 --rollup 2 --phase PHASE2 -o blood.graphml
+      trialgraph network --mesh-branch D006402 --rollup 3 --phase PHASE3 -o blood.graphml
       trialgraph network --status RECRUITING --max-nodes 500 -o recruiting.gexf
       trialgraph network --stats --format json > network-stats.json
     """

@@ -148,6 +148,9 @@ class MeshName(NamedTuple):
     name: str
     method: str  #: PREFERRED_LABEL or ENTRY_TERM
     disease: bool  #: in the C (Diseases) tree
+    #: in the F01 (Behavior) or F03 (Mental Disorders) tree; with ``disease``, a name that may be
+    #: found inside a longer condition text
+    behavioural: bool = False
 
 
 class Rule(NamedTuple):
@@ -313,10 +316,13 @@ class Linker:
             summed.add("drug", item)
         self._conditions = PhraseIndex()
         self._diseases = PhraseIndex()
+        self._condition_parts = PhraseIndex()  #: names of diseases, behaviours, mental disorders
         for item in self.mesh_names:
             self._conditions.add(item.name, (item.descriptor, item.method))
             if item.disease:
                 self._diseases.add(item.name, (item.descriptor, item.method))
+            if item.disease or item.behavioural:
+                self._condition_parts.add(item.name, (item.descriptor, item.method))
             summed.add("mesh", item)
         self._rules: dict[str, PhraseIndex] = {}
         for rule in self.rules:
@@ -466,8 +472,10 @@ class Linker:
         return (preferred or values)[0]
 
     def link_condition(self, text: str) -> list[Link]:
-        """MeSH descriptors a condition text denotes: the whole text as a label or entry term,
-        else a curated rule, else the labels found inside it (each a separate link)."""
+        """MeSH descriptors a condition text denotes: the whole text as a label or entry term of
+        any descriptor, else a curated rule, else the names of diseases, behaviours and mental
+        disorders found inside it (each a separate link; an anatomy, organism, chemical or
+        procedure name inside a longer text — "Hand" in "Arthritis Hand" — is not a condition)."""
         hit = self._known(self._conditions.get(text))
         if hit:
             return [Link(hit[0], hit[1], text.strip())]
@@ -477,7 +485,7 @@ class Linker:
             if ruled:
                 return [Link(ruled[0][0], "CURATED_RULE", text.strip(), ruled[0][1])]
         links: dict[str, Link] = {}
-        for index, method in ((rules, "CURATED_RULE"), (self._conditions, None)):
+        for index, method in ((rules, "CURATED_RULE"), (self._condition_parts, None)):
             if index is None:
                 continue
             for match in index.find(text):
@@ -656,6 +664,9 @@ SELECT DISTINCT ?m ?name ?kind WHERE {
 }"""
 _DISEASES = """
 SELECT DISTINCT ?m WHERE { ?m meshv:treeNumber ?n FILTER(STRSTARTS(STR(?n), CONCAT(STR(mesh:), "C"))) }"""
+_BEHAVIOURAL = """
+SELECT DISTINCT ?m WHERE { ?m meshv:treeNumber ?n
+  FILTER(STRSTARTS(STR(?n), CONCAT(STR(mesh:), "F01")) || STRSTARTS(STR(?n), CONCAT(STR(mesh:), "F03"))) }"""
 
 
 def from_store(store, rules: Iterable = (), resolutions: Iterable = ()) -> Linker:  # noqa: ANN001 - a store
@@ -675,8 +686,9 @@ def from_store(store, rules: Iterable = (), resolutions: Iterable = ()) -> Linke
         if x.startswith(MESH_NS):
             by_mesh.setdefault(x, set()).add(canonical[drug])
     diseases = {r["m"].value for r in store.query(_DISEASES)}
+    behavioural = {r["m"].value for r in store.query(_BEHAVIOURAL)}
     mesh = [
-        MeshName(r["m"].value, r["name"].value, r["kind"].value, r["m"].value in diseases)
+        MeshName(r["m"].value, r["name"].value, r["kind"].value, r["m"].value in diseases, r["m"].value in behavioural)
         for r in store.query(_MESH_NAMES)
     ]
     # a preferred label also listed as an entry term: keep it as the preferred label

@@ -152,6 +152,8 @@ class _Trial:
     status: str = ""
     drugs: set[str] = field(default_factory=set)
     conditions: dict[str, str] = field(default_factory=dict)  #: descriptor IRI -> label
+    #: the broader descriptors the registry lists above the trial's conditions (its own ancestor links)
+    registry_ancestors: set[str] = field(default_factory=set)
     sponsors: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  #: org IRI -> roles
 
 
@@ -189,6 +191,8 @@ def _fetch(store: Any, folder: Path | None) -> _Data:
             trial.drugs.add(node)
         elif relation == "condition":
             trial.conditions[node] = row["label"]
+        elif relation == "condition ancestor":
+            trial.registry_ancestors.add(node)
         else:
             trial.sponsors[node].add(relation)
     drugs: dict[str, dict[str, str]] = {}
@@ -363,12 +367,20 @@ def build_network(
     if mesh_branch:
         branch_iri = resolver.resolve(_param("condition"), mesh_branch).value
         branch_trees = {tn for anc in data.ancestors.values() for tn in anc.get(branch_iri, ())}
-        kept = {i: t for i, t in kept.items() if any(branch_iri in data.ancestors.get(c, {}) for c in t.conditions)}
+        # in the branch by the store's MeSH tree, or by the registry's own ancestor links
+        kept = {i: t for i, t in kept.items()
+                if branch_iri in t.registry_ancestors or any(branch_iri in data.ancestors.get(c, {}) for c in t.conditions)}
     trial_filtered = bool(filters["phase"] or filters["status"] or filters["sponsor"] or mesh_branch)
 
-    # Conditions: in the branch, rolled up.
-    def conditions_of(descriptor: str) -> list[str]:
-        if branch_iri and branch_iri not in data.ancestors.get(descriptor, {}):
+    def placed(descriptor: str) -> bool:
+        """Whether the store's MeSH tree knows where a descriptor sits (it has tree numbers)."""
+        return any(data.ancestors.get(descriptor, {}).values())
+
+    # Conditions: in the branch, rolled up. A condition the store's MeSH tree does not place is in
+    # the branch when the registry's ancestors of its trial are.
+    def conditions_of(descriptor: str, trial: _Trial | None = None) -> list[str]:
+        if branch_iri and branch_iri not in data.ancestors.get(descriptor, {}) and not (
+                trial is not None and branch_iri in trial.registry_ancestors and not placed(descriptor)):
             return []
         if rollup_depth is None:
             return [descriptor]
@@ -411,9 +423,9 @@ def build_network(
     rolled: dict[str, set[str]] = defaultdict(set)  # condition node -> descriptors it stands for
     for iri in sorted(kept):
         trial = kept[iri]
-        conditions = sorted({c for d in trial.conditions for c in conditions_of(d)})
+        conditions = sorted({c for d in trial.conditions for c in conditions_of(d, trial)})
         for d in trial.conditions:
-            for c in conditions_of(d):
+            for c in conditions_of(d, trial):
                 rolled[c].add(d)
         t = add_node(iri, "trial", trial.nct, nct=trial.nct, title=trial.title, phase=trial.phase,
                      phase_rank=trial.rank, status=trial.status)

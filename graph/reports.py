@@ -428,15 +428,13 @@ class Resolver:
                          "for an intervention included), or an IRI")
 
     def _condition(self, param: Parameter, value: str) -> ox.NamedNode:
+        """A MeSH UI, or a MeSH label or entry term (:func:`graph.mesh_lookup.descriptors_named`)."""
+        from graph.mesh_lookup import descriptors_named
+
         if re.fullmatch(r"(?i)[CD]\d{6,9}", value.strip()):
             return ox.NamedNode(iris.mesh(value.strip().upper()))
-        wanted = value.strip().lower()
-        # pyoxigraph substitutes only variables of the projection, hence ?q in it.
-        rows = self.store.query(
-            "SELECT DISTINCT ?x ?q WHERE { ?x a meshv:TopicalDescriptor . { ?x rdfs:label ?n } UNION { ?x skos:altLabel ?n } "
-            "FILTER(LCASE(STR(?n)) = ?q) }", substitutions={ox.Variable("q"): ox.Literal(wanted)})
-        found = sorted({row["x"].value for row in rows})
-        return self._one(param, value, found, "a MeSH UI (D006086), mesh:D006086, a MeSH label or entry term, or an IRI")
+        return self._one(param, value, descriptors_named(self.store, value),
+                         "a MeSH UI (D006086), mesh:D006086, a MeSH label or entry term, or an IRI")
 
     def _trial(self, param: Parameter, value: str) -> ox.NamedNode:
         if re.fullmatch(r"(?i)NCT\d{8}", value.strip()):

@@ -62,3 +62,25 @@ def test_remembered_singulars_are_bounded(monkeypatch: pytest.MonkeyPatch) -> No
     assert [singulars[w] for w in ("therapies", "diseases", "sepsis", "cytopenias", "viruses")] == [
         "therapy", "disease", "sepsis", "cytopenia", "viruse"]
     assert len(singulars) <= 3
+
+
+# --- condition texts against the full MeSH ------------------------------------------------------
+
+
+def test_inside_a_condition_text_only_diseases_behaviours_and_mental_disorders_are_found() -> None:
+    """With every MeSH descriptor known, a longer condition text holds anatomy, organism, chemical and
+    procedure names too ("Hand" in "Arthritis Hand", "DDD" the insecticide in "Degenerative Disc
+    Disease(DDD)"); inside a text only names of the C, F01 and F03 trees link. A whole text still
+    links to any descriptor it names."""
+    M = linking.MeshName
+    linker = linking.Linker(mesh_names=[
+        M("arthritis", "Arthritis", "PREFERRED_LABEL", True), M("hand", "Hand", "PREFERRED_LABEL", False),
+        M("ddd", "DDD", "ENTRY_TERM", False), M("disc", "Degenerative Disc Disease", "ENTRY_TERM", True),
+        M("depression", "Depression", "PREFERRED_LABEL", False, True), M("teen", "Teen", "ENTRY_TERM", False),
+        M("smoking", "Smoking", "PREFERRED_LABEL", False, True),
+    ])
+    assert [link.target for link in linker.link_condition("Arthritis Hand")] == ["arthritis"]
+    assert [link.target for link in linker.link_condition("Degenerative Disc Disease(DDD)")] == ["disc"]
+    assert [link.target for link in linker.link_condition("Depression, Teen")] == ["depression"]
+    assert [link.target for link in linker.link_condition("Hand")] == ["hand"]  # the whole text
+    assert [(link.target, link.method) for link in linker.link_condition("smoking")] == [("smoking", "PREFERRED_LABEL")]

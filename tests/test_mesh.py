@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import re
 import tracemalloc
 from collections.abc import Iterator
@@ -192,10 +193,48 @@ def test_xml_gzip_and_graph(tmp_path: Path) -> None:
     packed.write_bytes(gzip.compress(source.read_bytes()))
     assert mesh.looks_like(packed, sniff(packed)) == "mesh-xml"
     store = load(packed, "mesh-xml", "desc2015.xml.gz")
-    graph = iris.mesh_graph("desc2015.xml.gz")
+    graph = mesh.RELEASE_GRAPH  # named as NLM names a release: the release graph
     assert store.named_graphs() == [graph]
     assert values(store, "SELECT ?l WHERE { mesh:D000002 rdfs:label ?l }") == {"Temefos"}
     assert values(store, f"SELECT ?f WHERE {{ <{graph}> tg:sourceFormat ?f }}") == {"mesh-xml"}
+
+
+@pytest.mark.shared_data
+def test_a_release_replaces_the_release_before_it_and_the_curated_subset(tmp_path: Path) -> None:
+    """A file named as NLM names a descriptor release (descYYYY) goes into the one release graph:
+    the shipped 2024 table there is replaced by a 2015 XML loaded after it, and the curated subset's
+    graph is emptied; a file of any other name stays a graph of its own beside them."""
+    from graph.loader import Loader
+
+    store = open_store(tmp_path / "store")
+    curated = mesh.roots_path().with_name("mesh.tsv")
+    release_2024 = tmp_path / "desc2024.tsv"  # a stand-in for the shipped table, under its name
+    release_2024.write_text(f"{HEADER}\nD006425\tHemic and Lymphatic Diseases\tC15\t\n"
+                            "D006402\tHematologic Diseases\tC15.378\tBlood Diseases\n", encoding="utf-8")
+    own = tmp_path / "my_terms.tsv"
+    own.write_text(f"{HEADER}\nD900001\tMy Term\tZ99.001\t\n", encoding="utf-8")
+    sample = tmp_path / "desc2015.xml"
+    sample.write_bytes(shared("mesh", "desc2015_subset_sample.xml").read_bytes())
+    loader = Loader(store, err=io.StringIO(), progress=False)
+
+    assert loader.load([curated, own]).ok
+    assert set(store.named_graphs()) == {mesh.CURATED_GRAPH, iris.mesh_graph("my_terms.tsv")}
+    assert Loader(store, err=io.StringIO(), progress=False).load([release_2024]).ok
+    assert set(store.named_graphs()) == {mesh.RELEASE_GRAPH, iris.mesh_graph("my_terms.tsv")}
+    assert values(store, "SELECT ?b WHERE { mesh:D006402 meshv:broaderDescriptor ?b }") == {iris.mesh("D006425")}
+    assert values(store, f"SELECT ?r WHERE {{ <{mesh.RELEASE_GRAPH}> tg:sourceRelease ?r }}") == {"2024"}
+
+    assert Loader(store, err=io.StringIO(), progress=False).load([sample]).ok
+    assert set(store.named_graphs()) == {mesh.RELEASE_GRAPH, iris.mesh_graph("my_terms.tsv")}
+    g = mesh.RELEASE_GRAPH
+    assert values(store, f"SELECT ?r WHERE {{ <{g}> tg:sourceRelease ?r }}") == {"2015"}
+    assert values(store, f"SELECT ?t WHERE {{ <{g}> dct:title ?t }}") == {"MeSH 2015 descriptors (U.S. National Library of Medicine)"}
+    assert values(store, f"SELECT ?l WHERE {{ <{g}> dct:license ?l }}") == {mesh.NLM_TERMS}
+    assert values(store, f"SELECT ?u WHERE {{ GRAPH <{g}> {{ ?d meshv:identifier ?u }} }}") == \
+        {d.ui for d in mesh.read_descriptors(sample, "mesh-xml")}
+    assert not values(store, "SELECT ?l WHERE { mesh:D006402 rdfs:label ?l }")  # 2024's descriptors are gone
+    assert values(store, "SELECT ?l WHERE { mesh:D900001 rdfs:label ?l }")  # the user's own file stays
+    store.close()
 
 
 def _record(n: int) -> str:

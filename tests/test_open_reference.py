@@ -4,7 +4,9 @@ real registry interventions to it: readers, provenance, coverage, target reachab
 from __future__ import annotations
 
 import csv
+import gzip
 import io
+import json
 import random
 from pathlib import Path
 
@@ -250,3 +252,121 @@ def test_fifty_random_links_are_backed_by_the_reference_they_cite(real) -> None:
         if not ok:
             wrong.append((method, matched, drug, source))
     assert len(wrong) <= 1, wrong
+
+
+# --- MeSH 2024, shipped ---------------------------------------------------------------------------
+
+
+def _tsv_rows(text: str) -> list[list[str]]:
+    return [line.split("\t") for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_shipped_mesh_is_every_2024_descriptor_with_the_curated_roots() -> None:
+    """mesh/desc2024.tsv.gz holds every row of the descriptor table as it is, except that a category
+    root gets its 3-character tree number from seeds/reference/mesh_roots.tsv; its LICENSE names NLM."""
+    shipped = _tsv_rows(gzip.decompress((SEEDS_OPEN / "mesh" / "desc2024.tsv.gz").read_bytes()).decode("utf-8"))
+    original = _tsv_rows(shared("mesh", "mesh2024_descriptors.tsv").read_text(encoding="utf-8"))
+    roots = {row[0]: row[1] for row in _tsv_rows((SEEDS_OPEN.parent / "reference" / "mesh_roots.tsv").read_text())[1:]}
+    assert shipped[0] == original[0] == ["descriptor_ui", "preferred_label", "tree_numbers", "entry_terms"]
+    assert len(shipped) == len(original) > 30000
+    for got, row in zip(shipped[1:], original[1:]):
+        assert (got[0], got[1], got[3]) == (row[0], row[1], row[3])
+        numbers = set(filter(None, row[2].split("|"))) | ({roots[row[0]]} if row[0] in roots else set())
+        assert set(filter(None, got[2].split("|"))) == numbers, row[0]
+    assert {row[0] for row in shipped[1:] if not row[2]} == {"D005260", "D008297"}  # Female, Male: check tags
+    licence = (SEEDS_OPEN / "mesh" / "LICENSE").read_text(encoding="utf-8")
+    assert "National Library of Medicine" in licence and "terms_and_conditions" in licence and "2024" in licence
+
+
+def test_rebuild_makes_the_shipped_mesh_table() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("rebuild", SEEDS_OPEN / "rebuild.py")
+    rebuild = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(rebuild)
+    made = rebuild.MESH_PREAMBLE + "\n".join(rebuild.mesh_rows(shared("mesh", "mesh2024_descriptors.tsv"),
+                                                                rebuild.mesh_roots())) + "\n"
+    assert gzip.decompress((SEEDS_OPEN / "mesh" / "desc2024.tsv.gz").read_bytes()).decode("utf-8") == made
+    assert "mesh/desc2024.tsv.gz" in (SEEDS_OPEN / "SHA256SUMS").read_text()
+
+
+def test_mesh_2024_is_one_release_graph_with_its_provenance(real) -> None:
+    from graph.readers import mesh
+
+    g = mesh.RELEASE_GRAPH
+    assert g in real.named_graphs() and mesh.CURATED_GRAPH not in real.named_graphs()
+    about = real.query(TG + f"""SELECT ?title ?licence ?release ?records WHERE {{ GRAPH <{g}> {{
+        <{g}> dct:title ?title ; dct:license ?licence ; tg:sourceRelease ?release ; rdfs:comment ?records }} }}""")
+    assert [(r["title"].value, r["licence"].value, r["release"].value, r["records"].value) for r in about] == [
+        ("MeSH 2024 descriptors (U.S. National Library of Medicine)", mesh.NLM_TERMS, "2024", "30764 records")]
+    count = real.query(TG + "PREFIX meshv: <http://id.nlm.nih.gov/mesh/vocab#>\n"
+                            "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a meshv:TopicalDescriptor }")
+    assert int(next(iter(count))["n"].value) == 30764
+
+
+def _registry_ancestors() -> dict[str, set[int]]:
+    """NCT id -> the numbers of the MeSH UIs the registry lists as its conditions' ancestors, read
+    from the JSON itself (D000006402 and D006402 are one UI)."""
+    studies = [json.loads(line) for line in shared("ctgov-json", "collections", "combined_unique_studies.jsonl")
+               .read_text(encoding="utf-8").splitlines() if line.strip()]
+    for path in sorted(shared("ctgov-json", "single").glob("*.json")):
+        studies.append(json.loads(path.read_text(encoding="utf-8")))
+    found: dict[str, set[int]] = {}
+    for study in studies:
+        nct = study.get("protocolSection", {}).get("identificationModule", {}).get("nctId")
+        browse = study.get("derivedSection", {}).get("conditionBrowseModule", {})
+        if nct:
+            found.setdefault(nct, set()).update(int(a["id"][1:]) for a in browse.get("ancestors", []))
+    return found
+
+
+def test_trials_in_hematologic_diseases_include_every_trial_the_registry_places_there_once(real) -> None:
+    expected = {nct for nct, ancestors in _registry_ancestors().items() if 6402 in ancestors}
+    assert len(expected) >= 3
+    got = rows("trials_in_mesh_branch", store=real, condition="D006402")
+    ncts = [r["nct"] for r in got]
+    assert len(ncts) == len(set(ncts))  # each trial once
+    assert {r["nct"] for r in got if "registry ancestors" in r["via"]} == expected
+    # the shipped MeSH tree places the registry's own terms of these trials there too
+    assert {r["nct"] for r in got if "MeSH tree" in r["via"]} >= expected
+    assert rows("trials_in_mesh_branch", store=real, condition="Hematologic Diseases") == got
+
+
+@pytest.mark.parametrize("name", ["Multiple Myeloma", "multiple myeloma", "Myeloma, Multiple", "Plasma-Cell Myeloma"])
+def test_a_condition_resolves_by_label_and_entry_term_of_the_full_mesh(real, name: str) -> None:
+    by_ui = rows("trials_in_mesh_branch", store=real, condition="D009101")
+    assert by_ui and rows("trials_in_mesh_branch", store=real, condition=name) == by_ui
+    myeloma = {nct for nct, ancestors in _registry_ancestors().items() if 9101 in ancestors}
+    assert {r["nct"] for r in by_ui} >= myeloma
+
+
+def test_network_mesh_branch_keeps_the_drug_trials_the_registry_places_there(real) -> None:
+    from graph.network import build_network
+
+    placed = {nct for nct, ancestors in _registry_ancestors().items() if 6402 in ancestors}
+    drug_trials = {nct for _, nct in build_network(real).graph.nodes(data="nct") if nct}
+    assert placed & drug_trials
+    branch = {nct for _, nct in build_network(real, mesh_branch="D006402").graph.nodes(data="nct") if nct}
+    assert placed & drug_trials <= branch
+
+
+def test_inside_condition_texts_only_disease_and_behaviour_names_link(real) -> None:
+    """With the full MeSH, a name found inside a longer condition text is a disease (C), behaviour
+    (F01) or mental disorder (F03): not "Hand" (A01) in "Arthritis Hand"."""
+    outside = real.query(TG + """PREFIX meshv: <http://id.nlm.nih.gov/mesh/vocab#>
+        SELECT DISTINCT ?m WHERE { ?l a tg:MeshLink ; tg:mesh ?m ; tg:matchRule ?rule
+          FILTER(CONTAINS(STR(?rule), "inside the condition text"))
+          FILTER NOT EXISTS { ?m meshv:treeNumber ?n FILTER(REGEX(STR(?n), "/mesh/(C|F01|F03)")) } }""")
+    assert [r["m"].value for r in outside] == []
+    linked = real.query(TG + "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?t tg:condition ?c . ?c tg:mesh ?m }")
+    assert int(next(iter(linked))["n"].value) > 300  # of the 433 condition texts
+
+
+def test_mesh_2024_comes_with_the_open_reference_and_is_a_release() -> None:
+    from graph.build import seed_files
+    from graph.readers import mesh
+
+    shipped = SEEDS_OPEN / "mesh" / "desc2024.tsv.gz"
+    assert shipped in seed_files() and shipped not in seed_files(open_reference=False)
+    assert mesh.release_year(str(shipped)) == "2024"
+    assert detect(shipped) == "mesh-tsv"

@@ -10,7 +10,12 @@ comments. Some TSV exports lack the 3-character tree numbers of the category roo
 the curated table ``seeds/reference/mesh_roots.tsv`` supplies them.
 
 MeSH is loaded whole into one named graph (:func:`graph_writes`), since broader links are derived
-from the tree numbers of all descriptors together.
+from the tree numbers of all descriptors together. A file named as NLM names a yearly release of
+the descriptors, ``descYYYY`` (``desc2025.xml``, ``desc2025.xml.gz``, or the shipped table
+``seeds/open/mesh/desc2024.tsv.gz``), is a *release*: it goes into the one MeSH release graph
+(:data:`RELEASE_GRAPH`), replacing the release that was there, and empties the graph of the curated
+subset (``seeds/reference/mesh.tsv``), which it supersedes — so the store holds one MeSH tree, the
+one loaded last. Any other file is a graph of its own, named after the file.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from graph.readers.base import iter_lines, open_binary, text_stream
 from graph.records import MeshDescriptor
 from graph.reference_triples import mesh_quads, source_quads
 from graph.store import GraphWrite
+from graph.terms import Quad, iri, lit
+from graph.triples import P
 
 FORMATS = ("mesh-xml", "mesh-tsv")
 
@@ -94,14 +101,43 @@ class _Seen:
                                  expected="each descriptor once per file")
 
 
+#: The graph of the MeSH release in the store (the shipped 2024 descriptors, or a newer release loaded).
+RELEASE_GRAPH = iris.mesh_graph("descriptors")
+#: The graph of the curated subset ``seeds/reference/mesh.tsv``, which a release supersedes.
+CURATED_GRAPH = iris.mesh_graph("mesh.tsv")
+#: NLM's name of a yearly descriptor release, in any of the formats read here, gzipped or not
+RELEASE_NAME = re.compile(r"desc(\d{4})\.(?:xml|tsv)(?:\.gz)?", re.IGNORECASE)
+#: NLM's terms for its downloadable data, MeSH among them
+NLM_TERMS = "https://www.nlm.nih.gov/databases/download/terms_and_conditions.html"
+DCT_TITLE = iri("http://purl.org/dc/terms/title")
+DCT_LICENSE = iri("http://purl.org/dc/terms/license")
+
+
+def release_year(label: str) -> str | None:
+    """The MeSH year of a file named as NLM names a descriptor release, else None.
+
+    >>> release_year("downloads/desc2025.xml.gz"), release_year("desc2024.tsv.gz"), release_year("mesh.tsv")
+    ('2025', '2024', None)
+    """
+    found = RELEASE_NAME.fullmatch(Path(label).name)
+    return found.group(1) if found else None
+
+
 def graph_writes(path: Path, fmt: str, label: str, loaded_at: str) -> list[GraphWrite]:
-    """One named graph holding every descriptor of the file, with its provenance."""
-    graph = iris.mesh_graph(Path(label).name)
+    """One named graph holding every descriptor of the file, with its provenance; for a release
+    (:func:`release_year`) the release graph, and the curated subset's graph emptied."""
+    year = release_year(label)
+    graph = RELEASE_GRAPH if year else iris.mesh_graph(Path(label).name)
     descriptors = list(read_descriptors(path, fmt, label))
     quads = mesh_quads(descriptors, graph) + source_quads(
         graph, source=label, fmt=fmt, loaded_at=loaded_at, records=len(descriptors)
     )
-    return [GraphWrite(graph, "".join(q.nquad() for q in quads), replace=True)]
+    if not year:
+        return [GraphWrite(graph, "".join(q.nquad() for q in quads), replace=True)]
+    g = iri(graph)
+    quads += [Quad(g, DCT_TITLE, lit(f"MeSH {year} descriptors (U.S. National Library of Medicine)"), g),
+              Quad(g, DCT_LICENSE, iri(NLM_TERMS), g), Quad(g, P.sourceRelease, lit(year), g)]
+    return [GraphWrite(graph, "".join(q.nquad() for q in quads), replace=True), GraphWrite(CURATED_GRAPH, "", replace=True)]
 
 
 # --- XML ----------------------------------------------------------------------------------------
