@@ -67,6 +67,7 @@ def load_report_catalogue(store: EmbeddedStore, folder: Path | None = None) -> i
 OPEN_REFERENCE = (
     "drugcentral-2016/identifiers.tsv", "drugcentral-2016/drug_target.tsv", "drugcentral-2016/pharm_class.tsv",
     "drugbank-vocabulary/drugbank_vocabulary.csv",
+    "mesh-pharmacological-actions/mesh2024_pharmacological_actions.tsv",
 )
 
 

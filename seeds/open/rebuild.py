@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Rebuild the open reference data shipped in this folder from the original downloads.
 
-    python seeds/open/rebuild.py DRUGCENTRAL_2016_DIR DRUGBANK_VOCABULARY_CSV
+    python seeds/open/rebuild.py DRUGCENTRAL_2016_DIR DRUGBANK_VOCABULARY_CSV MESH_ACTIONS_TSV
 
 DRUGCENTRAL_2016_DIR holds DrugCentral's public release of 2016-11-15 (drug_target.tsv,
 identifiers.tsv, pharm_class.tsv, LICENSE); DRUGBANK_VOCABULARY_CSV is DrugBank's open vocabulary
-(drugbank_vocabulary.csv). What is shipped is the originals, byte for byte, except two row filters
+(drugbank_vocabulary.csv); MESH_ACTIONS_TSV is the table of MeSH 2024 pharmacological actions
+(mesh2024_pharmacological_actions.tsv: record_ui, record_name, pharm_action_ui, pharm_action_name),
+copied unchanged. What is shipped is the originals, byte for byte, except two row filters
 that keep the files small: identifiers.tsv keeps the identifier types trialgraph maps
 (IDENTIFIER_TYPES) and pharm_class.tsv the class types it maps (CLASS_TYPES). Headers and the rows
 kept are unchanged, so trialgraph reads a shipped file and a full download with the same reader.
@@ -35,16 +37,18 @@ def _filtered(source: Path, target: Path, column: int, keep: set[str]) -> int:
     return rows
 
 
-def main(drugcentral: Path, vocabulary: Path) -> None:
+def main(drugcentral: Path, vocabulary: Path, actions: Path) -> None:
     dc = HERE / "drugcentral-2016"
     db = HERE / "drugbank-vocabulary"
-    dc.mkdir(exist_ok=True)
-    db.mkdir(exist_ok=True)
+    pa = HERE / "mesh-pharmacological-actions"
+    for folder in (dc, db, pa):
+        folder.mkdir(exist_ok=True)
     shutil.copyfile(drugcentral / "drug_target.tsv", dc / "drug_target.tsv")
     shutil.copyfile(drugcentral / "LICENSE", dc / "LICENSE")
     print("identifiers.tsv:", _filtered(drugcentral / "identifiers.tsv", dc / "identifiers.tsv", 2, IDENTIFIER_TYPES), "rows")
     print("pharm_class.tsv:", _filtered(drugcentral / "pharm_class.tsv", dc / "pharm_class.tsv", 2, CLASS_TYPES), "rows")
     shutil.copyfile(vocabulary, db / "drugbank_vocabulary.csv")
+    shutil.copyfile(actions, pa / "mesh2024_pharmacological_actions.tsv")
     sums = []
     for path in sorted(HERE.rglob("*")):
         if path.is_file() and path.suffix in {".tsv", ".csv"}:
@@ -53,6 +57,6 @@ def main(drugcentral: Path, vocabulary: Path) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
+    if len(sys.argv) != 4:
         sys.exit(__doc__)
-    main(Path(sys.argv[1]), Path(sys.argv[2]))
+    main(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))
