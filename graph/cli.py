@@ -240,14 +240,16 @@ def export_cmd(output: Path | None, fmt: str | None, trials: tuple[str, ...], gr
 @_store_option
 def stats(fmt: str, store: str | None) -> int:
     """Count what the store holds: trials, drugs, targets, conditions, MeSH links, sponsors,
-    sites, people, triples and named graphs.
+    sites, people, triples and named graphs; and how many DRUG and BIOLOGICAL interventions that
+    name a drug (not a placebo, the standard of care or a class) are linked to one (the report
+    linking_coverage breaks this down by type, method and source).
 
     \b
     Example:
       trialgraph stats
       trialgraph stats --format json
     """
-    from graph.stats import collect
+    from graph.stats import DRUG_KEYS, collect, linking_line
 
     with _open(store, create=False) as handle:
         counts = collect(handle)
@@ -256,7 +258,9 @@ def stats(fmt: str, store: str | None) -> int:
     else:
         width = max(len(k) for k in counts)
         for key, value in counts.items():
-            click.echo(f"{key.ljust(width)}  {value:>12,}")
+            if key not in DRUG_KEYS:
+                click.echo(f"{key.ljust(width)}  {value:>12,}")
+        click.echo(linking_line(counts))
     return 0
 
 
