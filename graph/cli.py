@@ -70,15 +70,15 @@ def cli() -> None:
 @cli.command(context_settings=CONTEXT)
 @_store_option
 @click.option("--no-open-reference", is_flag=True,
-              help="Leave out the shipped open drug and target data (DrugCentral 2016, DrugBank vocabulary): "
-                   "a small store that knows only the curated drugs.")
+              help="Leave out the shipped open drug and target data (DrugCentral 2016, DrugBank vocabulary, "
+                   "MeSH pharmacological actions): a small store that knows only the curated drugs.")
 def build(store: str | None, no_open_reference: bool) -> int:
     """Load the ontology and everything in seeds/ into the store, and print what was loaded.
 
     Besides the curated tables and seed pages this loads the open reference data shipped in
     seeds/open/: DrugCentral 2016 (mechanism-of-action targets, identifiers, pharmacologic classes;
-    CC BY 4.0) and the DrugBank vocabulary (names, synonyms, identifiers; CC0), each its own named
-    graph with its source, release and licence.
+    CC BY 4.0), the DrugBank vocabulary (names, synonyms, identifiers; CC0) and MeSH 2024's
+    pharmacological actions (NLM), each its own named graph with its source, release and licence.
 
     \b
     Example:

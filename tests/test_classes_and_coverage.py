@@ -284,3 +284,21 @@ def test_a_curated_drug_reaches_its_mesh_actions(small) -> None:
     found = rows("trials_by_class", store=store, **{"class": "D007166"})
     assert ("NCT05047328", "inolimomab") in {(r["trial"], r["drug"]) for r in found}
     assert all(r["source"] == "MeSH pharmacological actions, release 2024" for r in found if r["drug"] == "inolimomab")
+
+
+# --- placebos -----------------------------------------------------------------------------------
+
+
+def test_a_placebo_reaches_the_drug_it_imitates_by_a_link_of_its_own(real) -> None:
+    """'Placebo for Atogepant' is linked to atogepant by tg:placeboLink, never by tg:drugLink, so a
+    query that follows tg:drugLink/tg:drug does not count the placebo as atogepant."""
+    assert not real.query(PREFIXES + 'ASK { ?i <http://www.w3.org/2000/01/rdf-schema#label> "Placebo for Atogepant" ; tg:drugLink ?l }')
+    imitated = {r["n"].value.lower() for r in real.query(PREFIXES + """SELECT ?n WHERE {
+        ?i <http://www.w3.org/2000/01/rdf-schema#label> "Placebo for Atogepant" ; tg:placeboLink ?l ; tg:placeboOf ?d .
+        ?l a tg:DrugLink ; tg:drug ?d ; tg:matchMethod ?m . ?d <http://www.w3.org/2000/01/rdf-schema#label> ?n }""")}
+    assert imitated == {"atogepant"}
+    # no intervention of any trial reaches the drug it is a placebo of through tg:drugLink
+    assert not real.query(PREFIXES + "ASK { ?i tg:placeboOf ?d ; tg:drugLink/tg:drug ?d }")
+    # every placebo of a named drug has its link (4 in the real records)
+    count = lambda where: int(next(iter(real.query(PREFIXES + f"SELECT (COUNT(DISTINCT ?i) AS ?n) WHERE {{ {where} }}")))["n"].value)  # noqa: E731
+    assert count("?i tg:placeboLink/tg:drug ?d") == count("?i tg:placeboOf ?d") >= 3
