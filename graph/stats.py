@@ -62,7 +62,11 @@ def collect(store: EmbeddedStore) -> dict[str, int]:
 
 
 def linking_line(counts: dict[str, int]) -> str:
-    """``drug interventions linked: 179 of 226 (79%)``."""
+    """The stats line on drug interventions.
+
+    >>> linking_line({"drug interventions": 226, "drug interventions linked": 179})
+    'drug interventions linked: 179 of 226 (79%)'
+    """
     total, linked = counts[DRUG_KEYS[0]], counts[DRUG_KEYS[1]]
     share = f" ({100 * linked / total:.0f}%)" if total else ""
     return f"drug interventions linked: {linked:,} of {total:,}{share}"

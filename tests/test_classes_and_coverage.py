@@ -265,7 +265,7 @@ def small(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.mark.parametrize("name, params", [
     ("trials_by_class", {"class": "D007166"}), ("trials_by_class", {"class": "immunosuppressive agents"}),
-    ("trials_by_class", {}), ("linking_coverage", {}),
+    ("trials_by_class", {"class": "Protein Kinase Inhibitors"}), ("linking_coverage", {}),
 ])
 def test_rdflib_gives_the_same_rows(small, name: str, params: dict[str, str]) -> None:
     store, dataset = small
@@ -273,7 +273,7 @@ def test_rdflib_gives_the_same_rows(small, name: str, params: dict[str, str]) ->
     expected = normalised(report, ox_rows(store, report, params))
     got = normalised(report, rdflib_rows(dataset, store, report, params))
     assert got == expected
-    if params:
+    if params.get("class") != "Protein Kinase Inhibitors":  # the seed trials test no kinase inhibitor
         assert expected  # compared on rows, not on nothing
 
 
