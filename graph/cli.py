@@ -110,7 +110,9 @@ def load(paths_: tuple[Path, ...], workers: int, strict: bool, fmt: str | None, 
     """Load trial records and RDF files (files or directories) into the store.
 
     Accepts ClinicalTrials.gov API v2 JSON (one study, a page, a JSON array, JSON Lines, a .zip of
-    studies, gzip of any) and RDF (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML). Each trial
+    studies, gzip of any), RDF (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML) and reference
+    data (MeSH descriptor XML or TSV, MeSH pharmacological actions, DrugCentral and DrugBank
+    downloads, tables in the format of seeds/reference/), each source its own graph. Each trial
     is one named graph; loading a record again replaces it only if it changed. A record read byte
     for byte as before (same trialgraph, same reference data) is counted unchanged without being
     mapped again, so refreshing from a newer dump costs little more than reading it. A bad record is
@@ -395,7 +397,8 @@ def report_run(name: str, params: tuple[str, ...], fmt: str, chart: Path | None,
 
     Parameter values are checked, then bound (never pasted into the query). Friendly values are
     resolved: a target as CD38, P28907, uniprot:P28907 or an IRI; a drug by name, brand or
-    synonym; a condition by MeSH UI, CURIE or label; status and phase as registry codes.
+    synonym; a condition by MeSH UI, CURIE or label; status and phase as registry codes; a
+    pharmacologic class (trials_by_class) by MeSH UI, FDA NUI or name.
 
     \b
     Examples:
