@@ -34,26 +34,25 @@ COUNTS: tuple[tuple[str, str], ...] = (
 
 #: DRUG and BIOLOGICAL interventions that name a drug (not a control, the standard of care or a
 #: class of drugs: those have a tg:interventionRole), and how many of them are linked to one
-DRUG_INTERVENTIONS = """
-SELECT (COUNT(DISTINCT ?i) AS ?n) (COUNT(DISTINCT ?linked) AS ?linked) WHERE {
+_DRUG_INTERVENTION = """
   ?t tg:intervention ?i .
   ?i tg:interventionType ?type .
   FILTER(?type = tgc:itype-DRUG || ?type = tgc:itype-BIOLOGICAL)
-  FILTER NOT EXISTS { ?i tg:interventionRole ?role }
-  OPTIONAL { ?i tg:drug ?d BIND(?i AS ?linked) }
-}"""
+  FILTER NOT EXISTS { ?i tg:interventionRole ?role }"""
 DRUG_KEYS = ("drug interventions", "drug interventions linked")
+DRUG_COUNTS: tuple[tuple[str, str], ...] = (
+    (DRUG_KEYS[0], "SELECT (COUNT(DISTINCT ?i) AS ?n) WHERE {" + _DRUG_INTERVENTION + " }"),
+    (DRUG_KEYS[1], "SELECT (COUNT(DISTINCT ?i) AS ?n) WHERE {" + _DRUG_INTERVENTION + " ?i tg:drug ?d }"),
+)
 
 
 def collect(store: EmbeddedStore) -> dict[str, int]:
     """The counts of :data:`COUNTS`, the drug interventions and how many are linked
-    (:data:`DRUG_INTERVENTIONS`), plus quads and named graphs."""
+    (:data:`DRUG_COUNTS`), plus quads and named graphs."""
     out: dict[str, int] = {}
-    for label, sparql in COUNTS:
+    for label, sparql in (*COUNTS, *DRUG_COUNTS):
         row = next(iter(store.query(sparql)))  # type: ignore[call-overload]
         out[label] = int(row["n"].value)
-    row = next(iter(store.query(DRUG_INTERVENTIONS)))  # type: ignore[call-overload]
-    out[DRUG_KEYS[0]], out[DRUG_KEYS[1]] = int(row["n"].value), int(row["linked"].value)
     out["quads"] = len(store)
     graphs = store.named_graphs()
     out["named graphs"] = len(graphs)

@@ -24,7 +24,8 @@ TRIAL_READERS: dict[str, ModuleType] = {
     pages.FORMAT: pages,
 }
 
-#: Graph readers by format name (MeSH first: it also reads the curated MeSH table).
+#: Graph readers by format name (the MeSH readers first: mesh also reads the curated MeSH table; a
+#: descriptor XML goes to mesh_actions, which writes its MeSH graph through mesh).
 GRAPH_READERS: dict[str, ModuleType] = {
     **{fmt: mesh for fmt in mesh.FORMATS},
     **{fmt: reference for fmt in reference.FORMATS},

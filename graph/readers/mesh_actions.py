@@ -83,10 +83,12 @@ def read_table(path: Path, label: str | None = None) -> Iterator[Pharmacological
     the line and the column."""
     label = label or str(path)
     rows = table_rows(path, label, delimiter="\t", what="MeSH pharmacological actions table")
+    checked = False
     for number, row in rows:
-        if tuple(row) != COLUMNS:
+        if not checked and tuple(row) != COLUMNS:  # the header, checked on the first row read
             raise InputError(f"unexpected header {chr(9).join(row)!r}", source=label, record="line 1",
                              expected=_EXPECTED_TABLE)
+        checked = True
         record = f"line {number}"
         _check(row["record_ui"], None, label, record, "record_ui", "substance")
         _check(row["pharm_action_ui"], row["pharm_action_name"], label, record, "pharm_action_ui", "action")
