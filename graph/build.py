@@ -68,6 +68,7 @@ OPEN_REFERENCE = (
     "drugcentral-2016/identifiers.tsv", "drugcentral-2016/drug_target.tsv", "drugcentral-2016/pharm_class.tsv",
     "drugbank-vocabulary/drugbank_vocabulary.csv",
     "mesh/desc2024.tsv.gz",
+    "mesh-pharmacological-actions/mesh2024_pharmacological_actions.tsv",
 )
 
 

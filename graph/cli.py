@@ -143,18 +143,19 @@ def cli() -> None:
 @cli.command(context_settings=CONTEXT)
 @_store_option
 @click.option("--no-open-reference", is_flag=True,
-              help="Leave out the shipped open reference data (DrugCentral 2016, DrugBank vocabulary, MeSH 2024): "
-                   "a small store that knows only the curated drugs and the curated MeSH subset.")
+              help="Leave out the shipped open reference data (DrugCentral 2016, DrugBank vocabulary, MeSH 2024 "
+                   "descriptors and pharmacological actions): a small store that knows only the curated drugs and "
+                   "the curated MeSH subset.")
 def build(store: str | None, no_open_reference: bool) -> int:
     """Load the ontology and everything in seeds/ into the store, and print what was loaded.
 
     Besides the curated tables and seed pages this loads the open reference data shipped in
     seeds/open/: DrugCentral 2016 (mechanism-of-action targets, identifiers, pharmacologic classes;
-    CC BY 4.0), the DrugBank vocabulary (names, synonyms, identifiers; CC0) and the MeSH 2024
+    CC BY 4.0), the DrugBank vocabulary (names, synonyms, identifiers; CC0), the MeSH 2024
     descriptors (30,764, with tree numbers and entry terms; NLM's terms, see
-    seeds/open/mesh/LICENSE), each its own named graph with its source, release and licence. A
-    MeSH release loaded later (trialgraph load desc2025.xml) replaces the shipped one; building
-    again puts 2024 back.
+    seeds/open/mesh/LICENSE) and MeSH 2024's pharmacological actions (NLM), each its own named
+    graph with its source, release and licence. A MeSH release loaded later (trialgraph load
+    desc2025.xml) replaces the shipped descriptors; building again puts 2024 back.
 
     Ctrl-C (or SIGTERM) stops the build and says what is not loaded yet (exit 130, 143 for
     SIGTERM); nothing half-written stays in the store, and running the build again finishes it.
@@ -202,7 +203,9 @@ def load(paths_: tuple[Path, ...], workers: int, strict: bool, fmt: str | None, 
     """Load trial records and RDF files (files or directories) into the store.
 
     Accepts ClinicalTrials.gov API v2 JSON (one study, a page, a JSON array, JSON Lines, a .zip of
-    studies, gzip of any) and RDF (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML). Each trial
+    studies, gzip of any), RDF (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML) and reference
+    data (MeSH descriptor XML or TSV, MeSH pharmacological actions, DrugCentral and DrugBank
+    downloads, tables in the format of seeds/reference/), each source its own graph. Each trial
     is one named graph; loading a record again replaces it only if it changed. A record read byte
     for byte as before (same trialgraph, same reference data) is counted unchanged without being
     mapped again, so refreshing from a newer dump costs little more than reading it. A bad record is
@@ -490,14 +493,16 @@ def export_cmd(output: Path | None, fmt: str | None, trials: tuple[str, ...], gr
 @_store_option
 def stats(fmt: str, store: str | None) -> int:
     """Count what the store holds: trials, drugs, targets, conditions, MeSH links, sponsors,
-    sites, people, triples and named graphs.
+    sites, people, triples and named graphs; and how many DRUG and BIOLOGICAL interventions that
+    name a drug (not a placebo, the standard of care or a class) are linked to one (the report
+    linking_coverage breaks this down by type, method and source).
 
     \b
     Example:
       trialgraph stats
       trialgraph stats --format json
     """
-    from graph.stats import collect
+    from graph.stats import DRUG_KEYS, collect, linking_line
 
     with _open(store, create=False) as handle:
         counts = collect(handle)
@@ -506,7 +511,9 @@ def stats(fmt: str, store: str | None) -> int:
     else:
         width = max(len(k) for k in counts)
         for key, value in counts.items():
-            click.echo(f"{key.ljust(width)}  {value:>12,}")
+            if key not in DRUG_KEYS:
+                click.echo(f"{key.ljust(width)}  {value:>12,}")
+        click.echo(linking_line(counts))
     return 0
 
 
@@ -650,7 +657,7 @@ def report_run(name: str, params: tuple[str, ...], fmt: str, chart: Path | None,
     Parameter values are checked, then bound (never pasted into the query). Friendly values are
     resolved: a target as CD38, P28907, uniprot:P28907 or an IRI; a drug by name, brand or
     synonym; a condition by MeSH UI, CURIE, tree number, label or entry term (any case); status and
-    phase as registry codes.
+    phase as registry codes; a pharmacologic class (trials_by_class) by MeSH UI, FDA NUI or name.
 
     \b
     Examples:

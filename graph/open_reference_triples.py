@@ -1,11 +1,16 @@
-"""Open drug and target sources to quads: DrugCentral and DrugBank (:mod:`graph.readers.drugcentral`,
-:mod:`graph.readers.drugbank`).
+"""Open drug and target sources to quads: DrugCentral, DrugBank and MeSH's pharmacological actions
+(:mod:`graph.readers.drugcentral`, :mod:`graph.readers.drugbank`, :mod:`graph.readers.mesh_actions`).
 
 Drug nodes: a DrugCentral drug is ``tgdrug:<INN>`` — the node the curated table uses for the same
 INN, so curated and DrugCentral facts about rituximab meet on one node; a DrugBank drug is its
 DrugBank IRI, the node that DrugCentral and the curated table point at with ``skos:exactMatch``.
 The linker (:func:`graph.linking.from_store`) joins the nodes that share a DrugBank id or UNII and
 links a trial to one of them.
+
+MeSH pharmacological actions are NLM's statements about MeSH records, kept on the record's IRI in
+NLM's vocabulary (``mesh:C556306 meshv:pharmacologicalAction mesh:D000074322``); a drug node whose
+sources give that MeSH identifier (``skos:exactMatch``) reaches them, whichever order the sources
+were loaded in. The action descriptor is a ``tg:PharmacologicClass`` like DrugCentral's classes.
 
 Target claims: one claim node per source, drug and protein, so each source's action type and
 reference stay its own; ``tg:hasTarget`` is the shortcut every source states. A target of several
@@ -19,7 +24,7 @@ from typing import Iterable
 from rdflib.namespace import DCTERMS
 
 from graph import iris
-from graph.records import DrugClass, MechanismClaim, SourceDrug
+from graph.records import DrugClass, MechanismClaim, PharmacologicalAction, SourceDrug
 from graph.reference_triples import source_quads
 from graph.terms import (
     DCT_SOURCE as _SOURCE,
@@ -33,16 +38,20 @@ from graph.terms import (
     lit,
 )
 from graph.triples import P
-from graph.vocab import SCHEMES
+from graph.vocab import MESHV, SCHEMES
 
 _TITLE = iri(str(DCTERMS.title))
 _LICENSE = iri(str(DCTERMS.license))
+_ACTION = iri(str(MESHV.pharmacologicalAction))
 
 DRUGCENTRAL_TARGETS = iris.reference_graph("drugcentral-targets")
 DRUGCENTRAL_IDS = iris.reference_graph("drugcentral-identifiers")
 DRUGCENTRAL_CLASSES = iris.reference_graph("drugcentral-classes")
 DRUGBANK_VOCABULARY = iris.reference_graph("drugbank-vocabulary")
 DRUGBANK_TARGETS = iris.reference_graph("drugbank-targets")
+MESH_ACTIONS = iris.reference_graph("mesh-pharmacological-actions")
+MESH_DESCRIPTOR_ACTIONS = iris.reference_graph("mesh-descriptor-actions")
+_NLM_TERMS = "https://www.nlm.nih.gov/databases/download/terms_and_conditions.html"
 
 #: graph -> (title, licence IRI)
 SOURCES = {
@@ -51,6 +60,8 @@ SOURCES = {
     DRUGCENTRAL_CLASSES: ("DrugCentral pharmacologic classes", "https://creativecommons.org/licenses/by/4.0/"),
     DRUGBANK_VOCABULARY: ("DrugBank vocabulary", "https://creativecommons.org/publicdomain/zero/1.0/"),
     DRUGBANK_TARGETS: ("DrugBank drug-target identifiers", "https://go.drugbank.com/legal/terms_of_use"),
+    MESH_ACTIONS: ("MeSH pharmacological actions", _NLM_TERMS),
+    MESH_DESCRIPTOR_ACTIONS: ("MeSH pharmacological actions of descriptors", _NLM_TERMS),
 }
 #: the current DrugCentral download is CC BY-SA 4.0; the 2016 release CC BY 4.0
 _CURRENT_DRUGCENTRAL_LICENCE = "https://creativecommons.org/licenses/by-sa/4.0/"
@@ -193,13 +204,32 @@ def class_quads(classes: Iterable[DrugClass]) -> _Out:
     return out
 
 
+def action_quads(actions: Iterable[PharmacologicalAction]) -> _Out:
+    """MeSH records to their pharmacological actions. A supplementary concept is labelled with its
+    name (no other graph names it); a descriptor is labelled by the MeSH graph, and typed there."""
+    out = _Out()
+    for action in actions:
+        record = iri(iris.mesh(action.record_ui))
+        k = iri(iris.mesh(action.action_ui))
+        if action.record_ui.startswith("C") and action.record_name:
+            out.add(record, _LABEL, lit(action.record_name))
+        out.add(record, _ACTION, k)
+        out.add(k, _A, P.PharmacologicClass)
+        out.add(k, P.className, lit(action.action_name))
+        out.add(k, P.classType, lit("PA"))
+    return out
+
+
 def write(graph: str, out: _Out, *, label: str, fmt: str, release: str | None, loaded_at: str) -> "GraphWrite":
     """The whole graph of one source file, replacing what the graph held, with its provenance."""
     from graph.store import GraphWrite
 
     g = iri(graph)
     quads = [Quad(s, p, o, g) for s, p, o in out.lines]
-    records = len({s for s, p, _ in out.lines if p == _A})
+    if graph in (MESH_ACTIONS, MESH_DESCRIPTOR_ACTIONS):  # the substances the file gives actions for
+        records = len({s for s, p, _ in out.lines if p == _ACTION})
+    else:
+        records = len({s for s, p, _ in out.lines if p == _A})
     quads += source_quads(graph, source=label, fmt=fmt, loaded_at=loaded_at, records=records)
     title, licence = SOURCES[graph]
     if graph.endswith("drugcentral-targets") and release == "current":

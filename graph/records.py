@@ -364,3 +364,14 @@ class DrugClass:
     class_id: str  #: MeSH descriptor UI or FDA NUI
     class_name: str
     vocabulary: str  #: ``MeSH`` or ``FDA``
+
+
+@dataclass(slots=True)
+class PharmacologicalAction:
+    """MeSH's statement that a descriptor or supplementary concept (a substance) has a
+    pharmacological action, itself a MeSH descriptor (of the D27.505 tree)."""
+
+    record_ui: str  #: ``D…`` descriptor or ``C…`` supplementary concept
+    record_name: str
+    action_ui: str  #: ``D…``
+    action_name: str

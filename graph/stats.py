@@ -1,5 +1,5 @@
 """What is in a store: counts of trials, drugs, targets, conditions, MeSH links, sponsors, sites,
-people, triples and named graphs."""
+people, triples and named graphs, and how many drug interventions are linked to a drug."""
 
 from __future__ import annotations
 
@@ -32,10 +32,25 @@ COUNTS: tuple[tuple[str, str], ...] = (
 )
 
 
+#: DRUG and BIOLOGICAL interventions that name a drug (not a control, the standard of care or a
+#: class of drugs: those have a tg:interventionRole), and how many of them are linked to one
+_DRUG_INTERVENTION = """
+  ?t tg:intervention ?i .
+  ?i tg:interventionType ?type .
+  FILTER(?type = tgc:itype-DRUG || ?type = tgc:itype-BIOLOGICAL)
+  FILTER NOT EXISTS { ?i tg:interventionRole ?role }"""
+DRUG_KEYS = ("drug interventions", "drug interventions linked")
+DRUG_COUNTS: tuple[tuple[str, str], ...] = (
+    (DRUG_KEYS[0], "SELECT (COUNT(DISTINCT ?i) AS ?n) WHERE {" + _DRUG_INTERVENTION + " }"),
+    (DRUG_KEYS[1], "SELECT (COUNT(DISTINCT ?i) AS ?n) WHERE {" + _DRUG_INTERVENTION + " ?i tg:drug ?d }"),
+)
+
+
 def collect(store: EmbeddedStore) -> dict[str, int]:
-    """The counts of :data:`COUNTS`, plus quads and named graphs."""
+    """The counts of :data:`COUNTS`, the drug interventions and how many are linked
+    (:data:`DRUG_COUNTS`), plus quads and named graphs."""
     out: dict[str, int] = {}
-    for label, sparql in COUNTS:
+    for label, sparql in (*COUNTS, *DRUG_COUNTS):
         row = next(iter(store.query(sparql)))  # type: ignore[call-overload]
         out[label] = int(row["n"].value)
     out["quads"] = len(store)
@@ -43,3 +58,14 @@ def collect(store: EmbeddedStore) -> dict[str, int]:
     out["named graphs"] = len(graphs)
     out["trial graphs"] = sum(1 for g in graphs if g.startswith(TRIAL_GRAPH_NS))
     return out
+
+
+def linking_line(counts: dict[str, int]) -> str:
+    """The stats line on drug interventions.
+
+    >>> linking_line({"drug interventions": 226, "drug interventions linked": 179})
+    'drug interventions linked: 179 of 226 (79%)'
+    """
+    total, linked = counts[DRUG_KEYS[0]], counts[DRUG_KEYS[1]]
+    share = f" ({100 * linked / total:.0f}%)" if total else ""
+    return f"drug interventions linked: {linked:,} of {total:,}{share}"

@@ -405,7 +405,7 @@ class _TrialMapper:
                 links = []  # a placebo of a drug is not that drug
                 for k, link in enumerate(self.linker.link_drug(imitated) if imitated else [], start=1):
                     out.add(node, P.placeboOf, iri(link.target))
-                    self.link_node(node, self.part(f"intervention-{i}-placebo", k), link, P.drugLink, P.drug, P.DrugLink)
+                    self.link_node(node, self.part(f"intervention-{i}-placebo", k), link, P.placeboLink, P.drug, P.DrugLink)
             else:
                 links = self.drug_links(item)
             for k, link in enumerate(links, start=1):

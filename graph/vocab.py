@@ -247,6 +247,7 @@ class TG(DefinedNamespace):
     mesh: URIRef
     meshLink: URIRef
     drugLink: URIRef
+    placeboLink: URIRef
     mentionsDrug: URIRef
     matchMethod: URIRef
     matchedText: URIRef

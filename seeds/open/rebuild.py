@@ -2,14 +2,16 @@
 """Rebuild the open reference data shipped in this folder from the original downloads.
 
     python seeds/open/rebuild.py [--drugcentral DRUGCENTRAL_2016_DIR] [--drugbank DRUGBANK_VOCABULARY_CSV]
-                                 [--mesh MESH_DESCRIPTORS_TSV]
+                                 [--mesh MESH_DESCRIPTORS_TSV] [--mesh-actions MESH_ACTIONS_TSV]
 
 Each option rebuilds one source; give at least one. Afterwards SHA256SUMS is rewritten over every
 shipped file.
 
 DRUGCENTRAL_2016_DIR holds DrugCentral's public release of 2016-11-15 (drug_target.tsv,
 identifiers.tsv, pharm_class.tsv, LICENSE); DRUGBANK_VOCABULARY_CSV is DrugBank's open vocabulary
-(drugbank_vocabulary.csv). What is shipped is the originals, byte for byte, except two row filters
+(drugbank_vocabulary.csv); MESH_ACTIONS_TSV is the table of MeSH 2024 pharmacological actions
+(mesh2024_pharmacological_actions.tsv: record_ui, record_name, pharm_action_ui, pharm_action_name),
+copied unchanged. What is shipped is the originals, byte for byte, except two row filters
 that keep the files small: identifiers.tsv keeps the identifier types trialgraph maps
 (IDENTIFIER_TYPES) and pharm_class.tsv the class types it maps (CLASS_TYPES). Headers and the rows
 kept are unchanged, so trialgraph reads a shipped file and a full download with the same reader.
@@ -111,6 +113,12 @@ def mesh(source: Path) -> None:
     print(f"{MESH_TABLE.relative_to(HERE)}: {len(lines) - 1} descriptors, {MESH_TABLE.stat().st_size:,} bytes")
 
 
+def mesh_actions(table: Path) -> None:
+    pa = HERE / "mesh-pharmacological-actions"
+    pa.mkdir(exist_ok=True)
+    shutil.copyfile(table, pa / "mesh2024_pharmacological_actions.tsv")
+
+
 def write_sums() -> None:
     sums = []
     for path in sorted(HERE.rglob("*")):
@@ -125,15 +133,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--drugcentral", type=Path, metavar="DIR", help="DrugCentral's 2016-11-15 release")
     parser.add_argument("--drugbank", type=Path, metavar="CSV", help="DrugBank's open vocabulary")
     parser.add_argument("--mesh", type=Path, metavar="TSV", help="the MeSH 2024 descriptor table")
+    parser.add_argument("--mesh-actions", type=Path, metavar="TSV", help="NLM's MeSH 2024 pharmacological actions table")
     args = parser.parse_args(argv)
-    if not (args.drugcentral or args.drugbank or args.mesh):
-        parser.error("give at least one of --drugcentral, --drugbank, --mesh")
+    if not (args.drugcentral or args.drugbank or args.mesh or args.mesh_actions):
+        parser.error("give at least one of --drugcentral, --drugbank, --mesh, --mesh-actions")
     if args.drugcentral:
         drugcentral(args.drugcentral)
     if args.drugbank:
         drugbank(args.drugbank)
     if args.mesh:
         mesh(args.mesh)
+    if args.mesh_actions:
+        mesh_actions(args.mesh_actions)
     write_sums()
 
 
