@@ -654,14 +654,43 @@ def drug_clusters(names: Iterable[tuple[str, str]], xrefs: Iterable[tuple[str, s
     return {drug: best[clusters.find(drug)] for drug in rank}
 
 
+#: the names a MeSH graph gives its own descriptors (not the labels the trial records state beside
+#: them, so the linker is the same whatever trials were loaded before: see reference_stamp)
 _MESH_NAMES = """
-SELECT DISTINCT ?m ?name ?kind WHERE {
+SELECT DISTINCT ?m ?name ?kind WHERE { GRAPH ?g {
   ?m a meshv:TopicalDescriptor .
   { ?m rdfs:label ?name BIND("PREFERRED_LABEL" AS ?kind) }
   UNION { ?m skos:altLabel ?name BIND("ENTRY_TERM" AS ?kind) }
   UNION { ?m (meshv:preferredConcept|meshv:concept)/(meshv:preferredTerm|meshv:term)/meshv:prefLabel ?name
-          BIND("ENTRY_TERM" AS ?kind) }
+          BIND("ENTRY_TERM" AS ?kind) } }
 }"""
+#: what the reference graphs are: each written one with its write time and size, and how many
+#: descriptors or drugs every graph a linker reads them from holds
+_REFERENCE_STAMP = """
+SELECT ?g ?t ?c WHERE { GRAPH ?g { ?g a tg:ReferenceSource OPTIONAL { ?g prov:generatedAtTime ?t }
+                                   OPTIONAL { ?g rdfs:comment ?c } } }"""
+_NAMED_THINGS = """
+SELECT ?g (COUNT(?x) AS ?n) WHERE { GRAPH ?g { { ?x a meshv:TopicalDescriptor } UNION { ?x a tg:Drug
+  FILTER(STRSTARTS(STR(?g), "%(reference)s")) } } } GROUP BY ?g"""
+
+
+def reference_stamp(store, extra: bytes = b"") -> str:  # noqa: ANN001 - a store
+    """A digest of the state of everything :func:`from_store` reads, from a few small queries.
+
+    Each reference graph carries when it was written and how many records it holds; every graph
+    the linker takes drugs or MeSH descriptors from is counted. A load that finds the same stamp as
+    the one its records were mapped under knows, without building a linker (seconds with the open
+    reference), that the linker would be the same: writing any reference graph again changes its
+    time, so the stamp changes too (and the records are mapped again, which is then safe, if
+    sometimes more than needed). ``extra`` adds what else a linker is built from (curated rules).
+    """
+    rows = sorted(f"{r['g'].value}\t{r['t'].value if r['t'] else ''}\t{r['c'].value if r['c'] else ''}"
+                  for r in store.query(_REFERENCE_STAMP))
+    rows += sorted(f"{r['g'].value}\t{r['n'].value}"
+                   for r in store.query(_NAMED_THINGS % {"reference": REFERENCE_GRAPH_NS}))
+    digest = hashlib.blake2b("\n".join(rows).encode("utf-8"), digest_size=16)
+    digest.update(extra)
+    return "stamp:" + digest.hexdigest()
 _DISEASES = """
 SELECT DISTINCT ?m WHERE { ?m meshv:treeNumber ?n FILTER(STRSTARTS(STR(?n), CONCAT(STR(mesh:), "C"))) }"""
 _BEHAVIOURAL = """

@@ -15,6 +15,7 @@ import contextlib
 import datetime as _dt
 import functools
 import hashlib
+import itertools
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -40,7 +41,7 @@ from graph.errors import GraphError, InputError
 from graph.progress import Progress
 from graph import linking
 from graph.linking import Linker
-from graph.paths import PACKAGE_DIR
+from graph.paths import PACKAGE_DIR, seeds_dir
 from graph.readers import GRAPH_READERS, TRIAL_READERS, detect, rdf
 from graph.readers.base import RawRecord
 from graph.records import Trial
@@ -240,11 +241,12 @@ def _code_digest() -> bytes:
     return digest.digest()
 
 
-def mapping_context(linker: Linker | None, strict: bool) -> bytes:
+def mapping_context(linker: Linker | str | None, strict: bool) -> bytes:
     """What decides how a record is mapped, besides the record: trialgraph's code, the reference data
     of the linker (its :attr:`~graph.linking.Linker.fingerprint`) and ``--strict``."""
     digest = hashlib.blake2b(_code_digest(), digest_size=32)
-    digest.update(f"\0{linker.fingerprint if linker is not None else '-'}\0{int(strict)}".encode("utf-8"))
+    state = linker.fingerprint if isinstance(linker, Linker) else linker if linker is not None else "-"
+    digest.update(f"\0{state}\0{int(strict)}".encode("utf-8"))
     return digest.digest()
 
 
@@ -616,14 +618,12 @@ class Loader:
                     self._load_reference(path, fmt)
                 self._done_bytes += sizes[path]
                 progress.update(self._done_bytes, 0, self.summary.quads)
-            if trial_sources and self.linker is None:
-                self.linker = build_linker(self.store)
-                if self.linker.empty:
-                    print("note: the store holds no drug or MeSH reference data, so drugs and conditions are not "
-                          "linked — run 'trialgraph build' first", file=self.err)
             self._writer = _Writer(self.store, self.summary, bulk=self.bulk, written=self._written)
             if trial_sources:
-                self._context = mapping_context(self.linker, self.strict)
+                # keyed by the state of the reference graphs, so a load whose records are all known
+                # never builds the linker (seconds with the open reference)
+                state = self.linker if self.linker is not None else linker_stamp(self.store)
+                self._context = mapping_context(state, self.strict)
                 self._stored_keys = self._writer.stored_keys()
             try:
                 self._load_trials(trial_sources, sizes)
@@ -769,17 +769,22 @@ class Loader:
         raws = self._raws_to_map(self._raw_records(sources, sizes))
         if self.workers == 1:
             for raw in raws:
-                self._accept(map_raw(raw, self.loaded_at, self.strict, self.linker))
+                self._accept(map_raw(raw, self.loaded_at, self.strict, self._needed_linker()))
             return
+        chunks = _chunks(raws, CHUNK)
+        first = next(chunks, None)
+        if first is None:  # every record known unchanged: no linker, no workers
+            return
+        linker = self._needed_linker()
         with _handover_directory() as handover:
             task = partial(_map_chunk, loaded_at=self.loaded_at, strict=self.strict, handover=handover)
             # concurrent.futures rather than multiprocessing.Pool: a worker that dies makes a Pool wait
             # forever, where an executor raises (once results cannot be cut off half-way: _map_chunk).
             pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"),
-                                       initializer=_init_worker, initargs=(self.linker,))
+                                       initializer=_init_worker, initargs=(linker,))
             in_flight: deque[Future[str]] = deque()
             try:
-                for chunk in _chunks(raws, CHUNK):
+                for chunk in itertools.chain([first], chunks):
                     in_flight.append(pool.submit(task, chunk))
                     while len(in_flight) > self.workers * 3:
                         for result in _take_over(in_flight.popleft().result()):
@@ -795,6 +800,15 @@ class Loader:
                 ) from None
             finally:  # after an error, what waits is dropped; the tasks running finish (a moment)
                 pool.shutdown(cancel_futures=True)
+
+    def _needed_linker(self) -> Linker:
+        """The linker, built from the store the first time a record must be mapped."""
+        if self.linker is None:
+            self.linker = build_linker(self.store)
+            if self.linker.empty:
+                print("note: the store holds no drug or MeSH reference data, so drugs and conditions are not "
+                      "linked — run 'trialgraph build' first", file=self.err)
+        return self.linker
 
     def _raws_to_map(self, raws: Iterator[RawRecord]) -> Iterator[RawRecord]:
         """The raw records that need mapping, each with its mapping key. A record whose key a trial
@@ -1068,15 +1082,29 @@ class _Writer:
             self.written(batch)
 
 
-def build_linker(store: EmbeddedStore) -> Linker:
-    """A linker over the store's reference graphs and the curated rules and resolutions."""
+def _curated_rules() -> tuple[list, list, bytes]:
+    """The curated condition rules and resolutions, and a digest of the tables they come from."""
     from graph.readers import reference
 
+    digest = hashlib.blake2b(digest_size=16)
     try:
+        for name, path in sorted(reference.reference_files(seeds_dir() / "reference").items()):
+            digest.update(name.encode("utf-8") + b"\0" + path.read_bytes())
         tables = reference.load_reference()
-        rules, resolutions = tables.condition_rules, tables.resolutions
+        return tables.condition_rules, tables.resolutions, digest.digest()
     except (InputError, OSError):
-        rules, resolutions = [], []
+        return [], [], b"-"
+
+
+def linker_stamp(store: EmbeddedStore) -> str:
+    """What a linker built from this store now would be, without building it (see
+    :func:`graph.linking.reference_stamp`)."""
+    return linking.reference_stamp(store, _curated_rules()[2])
+
+
+def build_linker(store: EmbeddedStore) -> Linker:
+    """A linker over the store's reference graphs and the curated rules and resolutions."""
+    rules, resolutions, _ = _curated_rules()
     return linking.from_store(store, rules, resolutions)
 
 

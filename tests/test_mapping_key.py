@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 import zipfile
 from pathlib import Path
 
@@ -272,3 +273,33 @@ def test_what_a_refresh_remembers_of_stored_keys_stays_small() -> None:
     assert stored is not None and len(stored) == n
     assert set(stored.values()) == set(range(1, n + 1))
     assert size / n < 130, f"{size / n:.0f} bytes per trial"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_reload_of_known_records_builds_no_linker_and_a_new_reference_maps_them_again(
+        store: EmbeddedStore, tmp_path: Path, maps: CountingMaps, workers: int) -> None:
+    """The key is made from the state of the reference graphs (their write times and sizes), so a
+    refresh that finds every record known never builds the linker (seconds with the open
+    reference); writing a reference graph again changes the state and the records are mapped."""
+    from graph.build import build
+    from graph.loader import Loader, linker_stamp
+    from graph.paths import seeds_dir
+
+    build(store, err=io.StringIO(), progress=False, open_reference=False)
+    page = write_jsonl(tmp_path / "studies.jsonl", [minimal_study(f"NCT{n:08d}") for n in range(1, 6)])
+    first = Loader(store, err=io.StringIO(), progress=False, workers=workers)
+    assert first.load([page]).new == 5 and first.linker is not None
+    stamp = linker_stamp(store)
+    again = Loader(store, err=io.StringIO(), progress=False, workers=workers)
+    summary = again.load([page])
+    assert (summary.new, summary.changed, summary.unchanged) == (0, 0, 5)
+    assert again.linker is None and linker_stamp(store) == stamp  # nothing asked for a linker
+    mapped = maps.calls
+    time.sleep(1.1)  # write times are kept to the second
+    assert run_load(store, seeds_dir() / "reference" / "drugs.tsv")[0].ok
+    assert linker_stamp(store) != stamp
+    relinked = Loader(store, err=io.StringIO(), progress=False, workers=workers)
+    summary = relinked.load([page])
+    assert summary.unchanged == 5 and summary.recognised == 0 and relinked.linker is not None
+    if workers == 1:
+        assert maps.calls == mapped + 5
