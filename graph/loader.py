@@ -921,7 +921,7 @@ class Loader:
             self._reject(exc.located(source=str(path)))
             return
         with _store_write():  # an interrupt waits for the write and for counting it
-            self.store.write_graphs(writes, bulk=False)
+            self.store.write_graphs(writes, bulk=self.bulk)
             self.summary.reference_files += 1
             self.summary.quads += sum(w.nquads.count("\n") for w in writes)
             self.summary.files_left -= 1

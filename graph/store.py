@@ -263,8 +263,9 @@ class EmbeddedStore:
         """Replace each listed graph by its new content.
 
         Graphs marked ``replace=False`` are known to be absent and are simply added; the others
-        are dropped and re-inserted in one transaction. With ``bulk=True`` new graphs go through
-        the store's bulk loader (fast, not transactional; the journal covers a crash). Writers
+        are dropped and re-inserted in one transaction. With ``bulk=True`` every graph goes through
+        the store's bulk loader, a graph to replace removed first (fast, not transactional; the
+        journal covers a crash: the graphs of a write a crash cut short are removed whole). Writers
         running at once use different ``slot``s (each has its own journal). ``trusted`` N-Quads
         come from trialgraph's own serialiser (every IRI absolute and escaped), so the bulk loader
         may skip re-validating them.
@@ -277,6 +278,15 @@ class EmbeddedStore:
         # reference graph)
         replaced = [w for w in writes if w.replace and not w.additive
                     and self._store.contains_named_graph(ox.NamedNode(w.graph))]
+        if bulk and replaced:
+            # under the journal, a graph to replace is removed and bulk-loaded again: a crash in
+            # between removes it whole on the next open, as it would a graph replaced by the update
+            # (which, for a big reference graph such as MeSH, parses every triple: minutes)
+            for w in replaced:
+                self._store.remove_graph(ox.NamedNode(w.graph))
+            removed, replaced = replaced, []
+        else:
+            removed = []
         kept = {id(w) for w in replaced}
         fresh = "".join(w.nquads for w in writes if id(w) not in kept)
         if fresh:
@@ -290,7 +300,7 @@ class EmbeddedStore:
         # it returns: only writes made through a transaction need a flush before the journal goes.
         # A flush also waits for the store's compaction to catch up, which, batch after batch,
         # would slow a big load more and more as the store grows.
-        self._end_journal(slot, flush=bool(replaced) or (bool(fresh) and not bulk))
+        self._end_journal(slot, flush=bool(replaced or removed) or (bool(fresh) and not bulk))
 
     def _journal(self, graphs: list[str], slot: int = 0) -> None:
         """Record the graphs about to be written, so a crash mid-write can be rolled back."""
