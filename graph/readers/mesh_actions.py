@@ -143,6 +143,9 @@ def graph_writes(path: Path, fmt: str, label: str, loaded_at: str) -> list["Grap
                           release=year, loaded_at=loaded_at)]
     if fmt == "mesh-xml":
         writes = mesh.graph_writes(path, fmt, label, loaded_at)
-        return writes + [out.write(out.MESH_DESCRIPTOR_ACTIONS, out.action_quads(read_xml(path, label)), label=label,
+        actions = list(read_xml(path, label))
+        if not actions:  # a descriptor file without actions (a subset, a test file): no graph of them
+            return writes
+        return writes + [out.write(out.MESH_DESCRIPTOR_ACTIONS, out.action_quads(actions), label=label,
                                    fmt=fmt, release=year, loaded_at=loaded_at)]
     raise InputError(f"unknown MeSH actions format {fmt!r}", source=label, expected=" or ".join(FORMATS + ALSO_READS))
