@@ -190,3 +190,23 @@ def bench_script(name: str) -> Any:
     sys.modules[module_name] = module
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="session")
+def built_real_store(tmp_path_factory: pytest.TempPathFactory):
+    """``trialgraph build`` (the whole open reference) and a load of the real registry records
+    (the JSON Lines collection and ``single/``), once per test session: read-only for its users."""
+    import io
+
+    from graph.build import build
+    from graph.loader import Loader
+    from graph.store import open_store
+
+    records = [shared("ctgov-json", "collections", "combined_unique_studies.jsonl"), shared("ctgov-json", "single")]
+    store = open_store(tmp_path_factory.mktemp("built-real") / "store")
+    assert build(store, err=io.StringIO(), progress=False).ok
+    err = io.StringIO()
+    summary = Loader(store, err=err, progress=False).load(records)
+    assert summary.ok, err.getvalue()
+    yield store
+    store.close()

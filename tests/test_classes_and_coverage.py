@@ -102,13 +102,13 @@ def registry_json() -> dict[str, dict]:
 @pytest.fixture(scope="module")
 def real(tmp_path_factory: pytest.TempPathFactory):
     """The ontology, every reference table and the open reference data as ``build`` loads them,
-    without the seed trial pages (so the store's trials are the registry's), the 479 real records,
-    and NLM's MeSH 2024 descriptors (for the tree of the pharmacological actions)."""
+    without the seed trial pages (so the store's trials are the registry's), and the 479 real
+    records; the shipped MeSH 2024 gives the tree of the pharmacological actions."""
     store = open_store(tmp_path_factory.mktemp("classes") / "store")
     load_ontology(store)
     load_report_catalogue(store)
     inputs = [p for p in seed_files() if p.suffix != ".txt"]
-    inputs += [shared("mesh", "mesh2024_descriptors.tsv"), shared("ctgov-json", "collections", "combined_unique_studies.jsonl")]
+    inputs += [shared("ctgov-json", "collections", "combined_unique_studies.jsonl")]  # MeSH 2024 is among the seed files
     err = io.StringIO()
     summary = Loader(store, err=err, progress=False).load(inputs)
     assert summary.ok and summary.rejected == 0, err.getvalue()

@@ -15,12 +15,9 @@ import pyoxigraph as ox
 import pytest
 
 from graph import reports
-from graph.build import build
 from graph.errors import ReportError
 from graph.linking import norm
-from graph.loader import Loader
 from graph.reports import dataframe, load_reports, rows
-from graph.store import open_store
 from tests.conftest import shared
 from tests.test_reports import required_values
 
@@ -37,15 +34,9 @@ def _records() -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def real(tmp_path_factory: pytest.TempPathFactory):
-    path = tmp_path_factory.mktemp("newcomer") / "store"
-    store = open_store(path)
-    assert build(store, err=io.StringIO(), progress=False).ok
-    summary = Loader(store, err=io.StringIO(), progress=False).load(
-        [shared("ctgov-json", "collections", "combined_unique_studies.jsonl"), shared("ctgov-json", "single")])
-    assert summary.ok
-    yield store
-    store.close()
+def real(built_real_store):
+    """The store of ``trialgraph build`` and a load of the real records (tests/conftest.py)."""
+    return built_real_store
 
 
 # --- 1. typed results ----------------------------------------------------------------------------

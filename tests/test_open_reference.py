@@ -13,12 +13,9 @@ from pathlib import Path
 import pytest
 
 from graph import drug_text
-from graph.build import build
 from graph.linking import norm
-from graph.loader import Loader
 from graph.readers import detect, drugbank, drugcentral
 from graph.reports import rows
-from graph.store import open_store
 from tests.conftest import shared
 
 SEEDS_OPEN = Path(__file__).resolve().parent.parent / "seeds" / "open"
@@ -129,15 +126,9 @@ def test_drugbank_vocabulary_reads_every_row() -> None:
 
 
 @pytest.fixture(scope="module")
-def real(tmp_path_factory: pytest.TempPathFactory):
-    records = shared("ctgov-json", "collections", "combined_unique_studies.jsonl")
-    path = tmp_path_factory.mktemp("open-reference") / "store"
-    store = open_store(path)
-    assert build(store, err=io.StringIO(), progress=False).ok
-    summary = Loader(store, err=io.StringIO(), progress=False).load([records, shared("ctgov-json", "single")])
-    assert summary.ok
-    yield store
-    store.close()
+def real(built_real_store):
+    """The store of ``trialgraph build`` and a load of the real records (tests/conftest.py)."""
+    return built_real_store
 
 
 def test_each_open_source_is_a_named_graph_with_its_provenance(real) -> None:
