@@ -133,9 +133,11 @@ def test_a_quick_query_answers_within_a_second_while_more_runaways_than_workers_
     answers = runaways.join()
     assert [code for code, _, _ in answers] == [503] * 3, answers
     after = status(server)
-    # the third was stopped on the reserved worker and waited for a general one until its time limit
+    # the third was stopped on the reserved worker and waited for a general one until its time
+    # limit: it ends there ("stayed busy"), or, when the general workers' runaways end a moment
+    # before its own limit, on the worker that became free ("was stopped") — the three started together
     assert after["preemptedQueries"] == before["preemptedQueries"] + 1  # type: ignore[operator]
-    assert any(b"stayed busy" in body for _, _, body in answers), answers
+    assert all(b"stayed busy" in body or b"was stopped" in body for _, _, body in answers), answers
 
 
 def test_a_client_over_its_limit_is_refused_while_another_is_served(busy_server: Server) -> None:
