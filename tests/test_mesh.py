@@ -225,7 +225,9 @@ def test_a_release_replaces_the_release_before_it_and_the_curated_subset(tmp_pat
     assert values(store, f"SELECT ?r WHERE {{ <{mesh.RELEASE_GRAPH}> tg:sourceRelease ?r }}") == {"2024"}
 
     assert Loader(store, err=io.StringIO(), progress=False).load([sample]).ok
-    assert set(store.named_graphs()) == {mesh.RELEASE_GRAPH, iris.mesh_graph("my_terms.tsv")}
+    # the XML's pharmacological actions are a reference graph of their own (graph.readers.mesh_actions)
+    actions = "https://w3id.org/trialgraph/graph/reference/mesh-descriptor-actions"
+    assert set(store.named_graphs()) == {mesh.RELEASE_GRAPH, iris.mesh_graph("my_terms.tsv"), actions}
     g = mesh.RELEASE_GRAPH
     assert values(store, f"SELECT ?r WHERE {{ <{g}> tg:sourceRelease ?r }}") == {"2015"}
     assert values(store, f"SELECT ?t WHERE {{ <{g}> dct:title ?t }}") == {"MeSH 2015 descriptors (U.S. National Library of Medicine)"}
