@@ -285,9 +285,14 @@ def query(sparql: str | None, file: Path | None, fmt: str, store: str | None) ->
             result = handle.query(text)
         except QueryError as exc:
             hint = _not_a_query_hint(text)
+            message = str(exc)
+            if isinstance(exc.__cause__, SyntaxError):  # the parser's complaint, told in words (as by serve)
+                from graph.server.syntax import explain
+
+                message = explain(text, str(exc.__cause__))
             if hint:
-                raise QueryError(f"{exc}\n{hint}") from exc
-            raise
+                raise QueryError(f"{message}\n{hint}") from exc
+            raise QueryError(message) from exc
         write_result(result, _stdout(), fmt, err=sys.stderr)
     return 0
 

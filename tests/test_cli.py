@@ -116,12 +116,14 @@ def test_query_ask_construct_stdin_and_file(loaded_store: str, tmp_path: Path, c
 def test_malformed_query_is_exit_1_with_the_parser_message(loaded_store: str, capfd) -> None:
     code, out, err = run(capfd, "query", "SELECT ?x WHERE { ?x ", "--store", loaded_store)
     assert code == 1 and out == ""
-    assert err.startswith("error: malformed SPARQL:")
+    # told in words, as the server tells it: where, and what was expected
+    assert err.startswith("error: malformed SPARQL query at line 1, column ")
+    assert "expected" in err and "^" in err and "SELECT ?x WHERE { ?x" in err
 
 
 def test_a_report_name_or_file_given_as_a_query_gets_a_hint(loaded_store: str, tmp_path: Path, capfd) -> None:
     code, out, err = run(capfd, "query", "trials_by_drug", "--store", loaded_store)
-    assert code == 1 and out == "" and err.startswith("error: malformed SPARQL:")
+    assert code == 1 and out == "" and err.startswith("error: malformed SPARQL query at line 1, column ")
     assert "'trials_by_drug' is a named report: trialgraph report run trials_by_drug" in err
     question = tmp_path / "question.rq"
     question.write_text("ASK { ?t a tg:Trial }")
