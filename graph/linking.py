@@ -132,7 +132,7 @@ CONFIDENCE = {
     "PREFERRED_LABEL": 1.0, "ENTRY_TERM": 1.0, "INN": 1.0, "BRAND_NAME": 1.0, "DEVELOPMENT_CODE": 1.0,
     "SYNONYM": 0.95, "CURATED_RULE": 1.0, "NAME_VARIANT": 0.95, "SALT_FOLDED": 0.95,
     "COMBINATION_PART": 0.9, "REGISTRY_MESH": 0.9, "REGISTRY_MESH_XREF": 0.9, "PARTIAL_MATCH": 0.8,
-    "TEXT_MENTION": 0.8, "SPELLING_VARIANT": 0.6,
+    "TEXT_MENTION": 0.8, "SPELLING_VARIANT": 0.6, "INVERTED_TERM": 0.95,
 }
 
 
@@ -698,6 +698,33 @@ SELECT DISTINCT ?m WHERE { ?m meshv:treeNumber ?n
   FILTER(STRSTARTS(STR(?n), CONCAT(STR(mesh:), "F01")) || STRSTARTS(STR(?n), CONCAT(STR(mesh:), "F03"))) }"""
 
 
+_INVERTED = re.compile(r"^([^,()]+), ([^,()]+)$")
+
+
+def _natural_order(names: list[MeshName]) -> list[MeshName]:
+    """MeSH's inverted names in natural order ("Dermatitis, Atopic" → "Atopic Dermatitis"), where
+    no descriptor already has that name: registry conditions are written the natural way.
+
+    >>> [n.name for n in _natural_order([MeshName("m", "Dermatitis, Atopic", "PREFERRED_LABEL", True)])]
+    ['Atopic Dermatitis']
+    """
+    known = {norm(n.name) for n in names}
+    out: dict[str, MeshName] = {}
+    for n in names:
+        match = _INVERTED.match(n.name)
+        if match is None:
+            continue
+        natural = f"{match.group(2).strip()} {match.group(1).strip()}"
+        key = norm(natural)
+        if key in known:
+            continue
+        if key in out and out[key].descriptor != n.descriptor:
+            out[key] = out[key]._replace(descriptor="")  # two descriptors invert to it: neither
+            continue
+        out.setdefault(key, n._replace(name=natural, method="INVERTED_TERM"))
+    return [n for n in out.values() if n.descriptor]
+
+
 def from_store(store, rules: Iterable = (), resolutions: Iterable = ()) -> Linker:  # noqa: ANN001 - a store
     """A linker over the drugs of the store's reference graphs and every MeSH descriptor it holds,
     plus curated condition rules and entity resolutions (records of :mod:`graph.records`).
@@ -720,6 +747,7 @@ def from_store(store, rules: Iterable = (), resolutions: Iterable = ()) -> Linke
         MeshName(r["m"].value, r["name"].value, r["kind"].value, r["m"].value in diseases, r["m"].value in behavioural)
         for r in store.query(_MESH_NAMES)
     ]
+    mesh += _natural_order(mesh)
     # a preferred label also listed as an entry term: keep it as the preferred label
     mesh.sort(key=lambda n: (n.descriptor, n.method != "PREFERRED_LABEL"))
     return Linker(

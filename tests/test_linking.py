@@ -84,3 +84,19 @@ def test_inside_a_condition_text_only_diseases_behaviours_and_mental_disorders_a
     assert [link.target for link in linker.link_condition("Depression, Teen")] == ["depression"]
     assert [link.target for link in linker.link_condition("Hand")] == ["hand"]  # the whole text
     assert [(link.target, link.method) for link in linker.link_condition("smoking")] == [("smoking", "PREFERRED_LABEL")]
+
+
+def test_an_inverted_mesh_name_links_in_natural_order_unless_another_descriptor_has_that_name() -> None:
+    """Registry conditions are written "Atopic Dermatitis"; MeSH writes "Dermatitis, Atopic"."""
+    M = linking.MeshName
+    names = [M("atopic", "Dermatitis, Atopic", "PREFERRED_LABEL", True), M("dermatitis", "Dermatitis", "PREFERRED_LABEL", True),
+             M("a", "Pain, Back", "ENTRY_TERM", True), M("b", "Back Pain", "PREFERRED_LABEL", True),
+             M("c", "Cancer, Oat", "ENTRY_TERM", True), M("d", "Oat, Cancer", "ENTRY_TERM", True),
+             M("e", "Oat Cancer", "ENTRY_TERM", True)]
+    extra = linking._natural_order(names)
+    assert [(n.descriptor, n.name, n.method) for n in extra] == [("atopic", "Atopic Dermatitis", "INVERTED_TERM")]
+    linker = linking.Linker(mesh_names=names + extra)
+    assert [(link.target, link.method) for link in linker.link_condition("Atopic Dermatitis")] == [("atopic", "INVERTED_TERM")]
+    assert [link.target for link in linker.link_condition("Back Pain")] == ["b"]  # its own descriptor's name wins
+    # two descriptors that invert to one name: it names neither
+    assert linking._natural_order([M("x", "Ulcer, Leg", "ENTRY_TERM", True), M("y", "Ulcer, Leg", "ENTRY_TERM", True)]) == []
