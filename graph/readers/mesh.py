@@ -143,11 +143,13 @@ def graph_writes(path: Path, fmt: str, label: str, loaded_at: str) -> list[Graph
 # --- XML ----------------------------------------------------------------------------------------
 
 
-def _read_xml(path: Path, label: str) -> Iterator[MeshDescriptor]:
+def descriptor_records(path: Path, label: str) -> Iterator[tuple[int, ET.Element]]:
+    """The ``DescriptorRecord`` elements of a descriptor XML with their 1-based number, streamed:
+    each record is dropped once the next is asked for, so memory stays flat. A wrong root or
+    malformed XML is an :class:`InputError` naming the last descriptor read and the position."""
     count = 0
     last = ""
     root: ET.Element | None = None
-    seen = _Seen()
     with open_binary(path) as stream:
         try:
             for event, elem in ET.iterparse(stream, events=("start", "end")):
@@ -159,11 +161,9 @@ def _read_xml(path: Path, label: str) -> Iterator[MeshDescriptor]:
                 if event != "end" or elem.tag != _RECORD:
                     continue
                 count += 1
-                descriptor = _descriptor(elem, label, count)
-                seen.add(descriptor.ui, count)
-                last = descriptor.ui
+                yield count, elem
+                last = (elem.findtext("DescriptorUI") or "").strip()
                 root.clear()  # drop the record just read (and its emptied predecessors)
-                yield descriptor
         except ET.ParseError as exc:
             line, column = exc.position
             after = f"after descriptor {count} ({last})" if count else "before the first descriptor"
@@ -174,6 +174,14 @@ def _read_xml(path: Path, label: str) -> Iterator[MeshDescriptor]:
                 record=f"line {line}, column {column}",
                 expected=_EXPECTED_XML,
             ) from None
+
+
+def _read_xml(path: Path, label: str) -> Iterator[MeshDescriptor]:
+    seen = _Seen()
+    for count, record in descriptor_records(path, label):
+        descriptor = _descriptor(record, label, count)
+        seen.add(descriptor.ui, count)
+        yield descriptor
     seen.check(label, lambda n: f"descriptor {n}", "DescriptorUI")
 
 

@@ -28,13 +28,12 @@ trial through the registry's own intervention MeSH terms. Reading is :func:`read
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Iterator
 
 from graph.errors import InputError
 from graph.readers import mesh
-from graph.readers.base import open_binary, sniff, table_rows
+from graph.readers.base import sniff, table_rows
 from graph.records import PharmacologicalAction
 
 TABLE = "mesh-actions"
@@ -46,7 +45,6 @@ ALSO_READS = ("mesh-xml",)
 COLUMNS = ("record_ui", "record_name", "pharm_action_ui", "pharm_action_name")
 RECORD_UI = re.compile(r"^[CD]\d{6,9}$")
 _EXPECTED_TABLE = "a tab-separated header 'record_ui <TAB> record_name <TAB> pharm_action_ui <TAB> pharm_action_name'"
-_EXPECTED_XML = "NLM MeSH descriptor XML (descYYYY.xml)"
 _YEAR = re.compile(r"(?:desc|mesh|supp)(\d{4})", re.IGNORECASE)
 
 
@@ -102,35 +100,19 @@ def read_xml(path: Path, label: str | None = None) -> Iterator[PharmacologicalAc
     """The actions of a descriptor XML, one ``DescriptorRecord`` at a time (flat memory, as
     :mod:`.mesh` reads it)."""
     label = label or str(path)
-    count = 0
-    root: ET.Element | None = None
-    with open_binary(path) as stream:
-        try:
-            for event, elem in ET.iterparse(stream, events=("start", "end")):
-                if root is None:
-                    root = elem
-                    if elem.tag != "DescriptorRecordSet":
-                        raise InputError(f"the root element is <{elem.tag}>", source=label, expected=_EXPECTED_XML)
-                if event != "end" or elem.tag != "DescriptorRecord":
-                    continue
-                count += 1
-                ui = (elem.findtext("DescriptorUI") or "").strip()
-                name = (elem.findtext("DescriptorName/String") or "").strip()
-                where = f"descriptor {count}" + (f" ({ui})" if ui else "")
-                actions = elem.findall("PharmacologicalActionList/PharmacologicalAction/DescriptorReferredTo")
-                if actions:
-                    _check(ui, name, label, where, "DescriptorUI", "descriptor")
-                for action in actions:
-                    action_ui = (action.findtext("DescriptorUI") or "").strip()
-                    action_name = (action.findtext("DescriptorName/String") or "").strip()
-                    _check(action_ui, action_name, label, where,
-                           "PharmacologicalAction/DescriptorReferredTo/DescriptorUI", "action")
-                    yield PharmacologicalAction(ui, name, action_ui, action_name)
-                root.clear()
-        except ET.ParseError as exc:
-            line, column = exc.position
-            raise InputError(f"malformed or truncated XML after descriptor {count}: {str(exc).split(':')[0]}",
-                             source=label, record=f"line {line}, column {column}", expected=_EXPECTED_XML) from None
+    for count, elem in mesh.descriptor_records(path, label):
+        ui = (elem.findtext("DescriptorUI") or "").strip()
+        name = (elem.findtext("DescriptorName/String") or "").strip()
+        where = f"descriptor {count}" + (f" ({ui})" if ui else "")
+        actions = elem.findall("PharmacologicalActionList/PharmacologicalAction/DescriptorReferredTo")
+        if actions:
+            _check(ui, name, label, where, "DescriptorUI", "descriptor")
+        for action in actions:
+            action_ui = (action.findtext("DescriptorUI") or "").strip()
+            action_name = (action.findtext("DescriptorName/String") or "").strip()
+            _check(action_ui, action_name, label, where,
+                   "PharmacologicalAction/DescriptorReferredTo/DescriptorUI", "action")
+            yield PharmacologicalAction(ui, name, action_ui, action_name)
 
 
 def graph_writes(path: Path, fmt: str, label: str, loaded_at: str) -> list["GraphWrite"]:
