@@ -26,7 +26,7 @@ from graph.readers import FORMATS as LOAD_FORMATS
 from graph.readers.rdf import FORMATS as RDF_FORMATS
 from graph.results import SOLUTION_FORMATS, write_result
 from graph.store import EmbeddedStore, open_store
-from graph.vocab import REPORTS_GRAPH
+from graph.vocab import REPORTS_GRAPH, TRIAL_GRAPH_NS
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -198,8 +198,12 @@ def build(store: str | None, no_open_reference: bool) -> int:
 @click.option("--strict", is_flag=True, help="Reject records that have warnings (missing fields, unknown codes).")
 @click.option("--format", "fmt", type=click.Choice(LOAD_FORMATS), default=None,
               help="Input format (default: detected from each file's content).")
+@click.option("--no-relink", is_flag=True,
+              help="When the load changes the reference data, leave the trials already in the store as they are "
+                   "(run 'trialgraph relink' later; a trial loaded again is linked anew anyway).")
 @_store_option
-def load(paths_: tuple[Path, ...], workers: int, strict: bool, fmt: str | None, store: str | None) -> int:
+def load(paths_: tuple[Path, ...], workers: int, strict: bool, fmt: str | None, no_relink: bool,
+         store: str | None) -> int:
     """Load trial records and RDF files (files or directories) into the store.
 
     Accepts ClinicalTrials.gov API v2 JSON (one study, a page, a JSON array, JSON Lines, a .zip of
@@ -220,6 +224,10 @@ def load(paths_: tuple[Path, ...], workers: int, strict: bool, fmt: str | None, 
     already in the store are recognised and skipped. Worker processes end with the load, even when
     it is killed with kill -9.
 
+    Loading reference data (MeSH, DrugCentral, DrugBank, the curated tables) into a store that
+    already holds trials maps those trials again from their kept records (see 'trialgraph
+    relink'), so the order of loads does not matter: the summary says how many changed.
+
     \b
     Examples:
       trialgraph load ctg-studies.json
@@ -234,7 +242,8 @@ def load(paths_: tuple[Path, ...], workers: int, strict: bool, fmt: str | None, 
         try:
             with _open(store, create=True) as handle:
                 try:
-                    summary = Loader(handle, workers=workers, strict=strict, fmt=fmt, err=sys.stderr).load(list(paths_))
+                    summary = Loader(handle, workers=workers, strict=strict, fmt=fmt, err=sys.stderr,
+                                     relink=not no_relink).load(list(paths_))
                 except Interrupted as stop:  # said before the store closes (its last flush may take a while)
                     return _say_interrupted(stop, again, None)
         except Interrupted as stop:  # while the store opened or closed
@@ -358,6 +367,9 @@ def drop(graphs: tuple[str, ...], trials: tuple[str, ...], store: str | None) ->
         if not iris.is_nct_id(nct.strip()):
             raise GraphError(f"--trial {nct}: not an NCT id — expected NCT followed by 8 digits")
     wanted = list(dict.fromkeys([*(_graph_iri(g) for g in graphs), *(iris.trial_graph(n.strip()) for n in trials)]))
+    from graph.loader import Interrupted, Loader, linker_stamp
+
+    relinked = None
     with _open(store, create=False) as handle:
         missing = [g for g in wanted if not handle.has_graph(g)]
         if missing:
@@ -366,11 +378,66 @@ def drop(graphs: tuple[str, ...], trials: tuple[str, ...], store: str | None) ->
             raise GraphError(f"not in the store: {shown} — nothing was dropped; 'trialgraph stats' counts the "
                              "graphs, and --trial takes the NCT id of a loaded trial")
         counts = {g: _graph_size(handle, g) for g in wanted}
+        stamp = linker_stamp(handle)
         handle.update(" ;\n".join(f"DROP GRAPH <{g}>" for g in wanted))  # one update: all or nothing
-    for graph, n in counts.items():
-        click.echo(f"dropped {graph}: {n:,} quads", err=True)
-    click.echo(f"dropped {len(counts)} graph(s), {sum(counts.values()):,} quads", err=True)
+        if isinstance(handle, EmbeddedStore):
+            handle.kept().delete(g for g in wanted if g.startswith(TRIAL_GRAPH_NS))
+        for graph, n in counts.items():
+            click.echo(f"dropped {graph}: {n:,} quads", err=True)
+        click.echo(f"dropped {len(counts)} graph(s), {sum(counts.values()):,} quads", err=True)
+        if linker_stamp(handle) != stamp:  # reference data went: the trials link without it now
+            with _interrupts():
+                try:
+                    relinked = Loader(handle, err=sys.stderr).relink()
+                except Interrupted as stop:
+                    return _say_interrupted(stop, "run 'trialgraph relink' to finish",
+                                            "the graphs are dropped; relinking the trials stopped")
+                except GraphError as exc:
+                    click.echo(f"note: {exc}", err=True)
+    if relinked is not None:
+        click.echo(relinked.relink_line(), err=True)
     return 0
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--workers", "-w", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Worker processes that map records to quads (as for load).")
+@_store_option
+def relink(workers: int, store: str | None) -> int:
+    """Map the trials in the store again with the reference data it holds now.
+
+    Each trial's record is kept beside the store when it is loaded (compressed, about 5 KB a
+    study, in the store folder's trialgraph.records), so that a trial can be linked again to
+    what the store knows now: a MeSH release, a DrugCentral or DrugBank download, a curated
+    table, loaded after the trials or dropped since. 'trialgraph load' and 'trialgraph drop' do
+    this by themselves when they change the reference data (load --no-relink defers it); relink
+    does it on demand, and after upgrading trialgraph brings every trial to what this version
+    makes of it. Trials whose graph comes out the same are not written; when every trial has a
+    kept record the shared entities graph is rebuilt from them, so links that went leave nothing
+    behind. Nothing is mapped when every trial is already linked with the present reference data.
+
+    Trials loaded by an earlier trialgraph, from RDF, or into a remote store have no kept
+    record: load their files again. Ctrl-C stops it with every trial whole; run it again to finish.
+
+    \b
+    Example:
+      trialgraph load desc2025.xml --no-relink && trialgraph load drug.target.interaction.tsv.gz --no-relink
+      trialgraph relink --workers 2
+    """
+    from graph.loader import Interrupted, Loader
+
+    with _interrupts():
+        try:
+            with _open(store, create=False) as handle:
+                try:
+                    summary = Loader(handle, workers=workers, err=sys.stderr).relink()
+                except Interrupted as stop:
+                    return _say_interrupted(stop, "run 'trialgraph relink' again to finish", None)
+        except Interrupted as stop:
+            return _say_interrupted(stop, "run 'trialgraph relink' again to finish",
+                                    "stopped while the store opened or closed; every trial is whole")
+    click.echo(summary.relink_line(), err=True)
+    return 0 if summary.ok else 1
 
 
 def _graph_size(handle: EmbeddedStore, graph: str) -> int:

@@ -28,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+import zlib
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -38,6 +39,7 @@ from typing import Callable, Iterable, Iterator, Sequence, TextIO
 
 from graph import __version__, iris
 from graph.errors import GraphError, InputError
+from graph.kept_records import KeptRecord, KeptRecords
 from graph.progress import Progress
 from graph import linking
 from graph.linking import Linker
@@ -47,7 +49,7 @@ from graph.readers.base import RawRecord
 from graph.records import Trial
 from graph.store import EmbeddedStore, GraphWrite
 from graph.triples import content_hash, record_nquads, trial_nquads
-from graph.vocab import ENTITIES_GRAPH, TRIAL_GRAPH_NS
+from graph.vocab import ENTITIES_GRAPH, TG, TRIAL_GRAPH_NS
 
 #: Records per task sent to a worker, and quads per write to the store.
 CHUNK = 64
@@ -83,6 +85,8 @@ class Mapped:
     source: str
     mapping_key: int = 0  #: the record's :func:`mapping_key` (0: none), stated in ``nquads``
     offset: int = 0  #: how far into the load's input (bytes of all its files) the record ends
+    #: the raw record, to keep beside the store for relinking (None: its payload held several records)
+    kept: KeptRecord | None = None
 
 
 @dataclass
@@ -107,6 +111,12 @@ class LoadSummary:
     left: int | None = None
     left_estimated: bool = False
     files_left: int = 0
+    #: the trials already in the store, mapped again because the reference data changed (None:
+    #: not relinked); of a relink itself: trials of the store without a kept record, and how many
+    #: entity statements the rebuilt entities graph holds (None: not rebuilt)
+    relinked: "LoadSummary | None" = None
+    not_kept: int = 0
+    entity_statements: int | None = None
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -129,7 +139,29 @@ class LoadSummary:
         if self.warnings:
             parts.append(f"{self.warnings:,} warning(s)")
         parts.append(f"{self.seconds:.1f} s ({rate:,.0f} studies/s)")
-        return ", ".join(parts)
+        line = ", ".join(parts)
+        if self.relinked is not None and (self.relinked.studies or self.relinked.not_kept):
+            line += "; " + self.relinked.relink_line()
+        return line
+
+    def relink_line(self) -> str:
+        """What a relink did (this summary is the relink's)."""
+        if not self.studies and not self.not_kept:
+            return "relinked: no trials in the store"
+        if self.changed or self.new or self.entity_statements is not None:
+            line = (f"relinked {self.studies:,} trial(s) already in the store with the reference data it holds now "
+                    f"({self.changed:,} changed, {self.unchanged:,} unchanged")
+            line += f", rejected {self.rejected:,})" if self.rejected else ")"
+            if self.entity_statements is not None:
+                line += f", the entities graph rebuilt from them ({self.entity_statements:,} statements)"
+            line += f" in {self.seconds:.1f} s"
+        else:
+            line = f"relinked: all {self.studies:,} trial(s) already mapped with the reference data the store holds"
+        if self.not_kept:
+            line += (f"; {self.not_kept:,} trial(s) have no kept record (loaded by an earlier trialgraph, from RDF, "
+                     "or from a file of several records in one payload) and stay as they are — load their files "
+                     "again to relink them")
+        return line
 
     def stopped_line(self) -> str:
         """Where an interrupted load stands: what is in the store, what is not."""
@@ -146,6 +178,9 @@ class LoadSummary:
                          "loaded yet")
         if self.files_left:
             parts.append(f"{self.files_left} RDF or reference file(s) are not loaded yet")
+        if self.relinked is not None and self.relinked.interrupted:
+            parts.append("relinking the trials already in the store stopped: " + self.relinked.stopped_line() +
+                         " — 'trialgraph relink' finishes it")
         return "; ".join(parts)
 
 
@@ -264,8 +299,20 @@ def mapping_key(context: bytes, raw: RawRecord) -> int:
         payload = payload.encode("utf-8", "surrogatepass")
     elif not isinstance(payload, bytes):
         return 0
-    digest = hashlib.blake2b(payload, digest_size=8, key=context, person=raw.fmt.encode("utf-8")[:16])
-    digest.update(b"\1" if raw.marked else b"\0")
+    return _key(context, raw.fmt, payload, raw.marked)
+
+
+def decoded_key(context: bytes, raw: RawRecord, kept: KeptRecord) -> int:
+    """The mapping key of a record read as an already decoded object, from the JSON it is kept as
+    (:class:`~graph.kept_records.KeptRecord`): a relink then knows it unchanged like any other."""
+    if not context or kept.decoded != 1:
+        return 0
+    return _key(context, raw.fmt, b"\2" + zlib.decompress(kept.payload), raw.marked)
+
+
+def _key(context: bytes, fmt: str, payload: bytes, marked: bool) -> int:
+    digest = hashlib.blake2b(payload, digest_size=8, key=context, person=fmt.encode("utf-8")[:16])
+    digest.update(b"\1" if marked else b"\0")
     return int.from_bytes(digest.digest(), "big") or 1
 
 
@@ -398,12 +445,17 @@ def _exit_with_loader() -> None:
     threading.Thread(target=watch, name="trialgraph-loader-watch", daemon=True).start()
 
 
-def map_raw(raw: RawRecord, loaded_at: str, strict: bool = False, linker: Linker | None = None) -> list[Mapped | InputError]:
-    """Parse and map one raw record (runs in a worker process)."""
+def map_raw(raw: RawRecord, loaded_at: str, strict: bool = False, linker: Linker | None = None,
+            context: bytes = b"") -> list[Mapped | InputError]:
+    """Parse and map one raw record (runs in a worker process); with the load's ``context``
+    (:func:`mapping_context`), a decoded record is keyed by the JSON it is kept as."""
     linker = linker or _WORKER_LINKER
     out: list[Mapped | InputError] = []
     items = list(TRIAL_READERS[raw.fmt].parse(raw))
     key = raw.key if len(items) == 1 else 0  # a key stands for one record; a file of several has none
+    kept = KeptRecord.of(raw) if len(items) == 1 else None
+    if kept is not None and not key:
+        key = decoded_key(context, raw, kept)
     for item in items:
         if isinstance(item, InputError):
             out.append(item)
@@ -413,11 +465,12 @@ def map_raw(raw: RawRecord, loaded_at: str, strict: bool = False, linker: Linker
         else:
             mapped = map_trial(item, loaded_at, linker, key)
             mapped.offset = raw.offset
+            mapped.kept = kept
             out.append(mapped)
     return out
 
 
-def _map_chunk(chunk: list[RawRecord], loaded_at: str, strict: bool, handover: str) -> str:
+def _map_chunk(chunk: list[RawRecord], loaded_at: str, strict: bool, handover: str, context: bytes = b"") -> str:
     """Map records in a worker; entity statements this worker sent before are not sent again (the
     main process removes the repeats between workers).
 
@@ -427,7 +480,7 @@ def _map_chunk(chunk: list[RawRecord], loaded_at: str, strict: bool, handover: s
     (it holds the pipe's other end itself, so no end-of-file comes). A name is far under PIPE_BUF, and
     the kernel writes it whole or not at all, so a killed worker is always seen as a broken pool.
     """
-    out = [map_raw(raw, loaded_at, strict) for raw in chunk]
+    out = [map_raw(raw, loaded_at, strict, context=context) for raw in chunk]
     if _WORKER_SEEN is not None:
         for results in out:
             for item in results:
@@ -515,8 +568,11 @@ class Loader:
         progress: bool = True,
         bulk: bool = True,
         linker: Linker | None = None,
+        relink: bool = True,
     ) -> None:
         self.store = store
+        #: when a load changes the reference data, map the trials already in the store again
+        self.relink_after = relink
         self.workers = max(1, workers)
         self.strict = strict
         self.fmt = fmt
@@ -550,6 +606,7 @@ class Loader:
         self._repeats = 0
         self._batch_repeats: dict[int, int] = {}
         self._detected = False  #: every file's format is known (and the RDF and reference files loaded)
+        self._relinking = False  #: mapping kept records again (:meth:`relink`)
         self._current_offset = 0
 
     # --- reporting ---------------------------------------------------------------------------
@@ -564,6 +621,8 @@ class Loader:
 
     def _warn(self, message: str) -> None:
         self.summary.warnings += 1
+        if self._relinking:  # said when the record was loaded; each trial keeps them as tg:qualityNote
+            return
         if self.summary.warnings <= MAX_WARNINGS_SHOWN:
             print(f"warning: {message}", file=self.err)
         elif self.summary.warnings == MAX_WARNINGS_SHOWN + 1:
@@ -611,6 +670,7 @@ class Loader:
                     trial_sources.append((path, fmt))
             self._detected = True
             self.summary.files_left = len(graph_sources)  # each counts itself off once loaded (or rejected)
+            stamp = linker_stamp(self.store) if graph_sources and self.relink_after else None
             for path, fmt in graph_sources:
                 if fmt in rdf.FORMATS:
                     self._load_rdf(path, fmt)
@@ -618,6 +678,9 @@ class Loader:
                     self._load_reference(path, fmt)
                 self._done_bytes += sizes[path]
                 progress.update(self._done_bytes, 0, self.summary.quads)
+            if stamp is not None and linker_stamp(self.store) != stamp:
+                progress.close()
+                self._relink_stored()
             self._writer = _Writer(self.store, self.summary, bulk=self.bulk, written=self._written)
             if trial_sources:
                 # keyed by the state of the reference graphs, so a load whose records are all known
@@ -654,6 +717,102 @@ class Loader:
 
     #: seconds an interrupted load may spend counting the records it did not reach
     COUNT_LEFT_SECONDS = 3.0
+
+    def _relink_stored(self) -> None:
+        """The reference data changed: map the trials already in the store again (before the trial
+        files of this load, which then find those of their records already relinked unchanged)."""
+        if not isinstance(self.store, EmbeddedStore):
+            if next(iter(self.store.query(f"SELECT ?g WHERE {{ GRAPH ?g {{ ?g a <{TG.TrialRecord}> }} }} LIMIT 1")),
+                    None) is not None:
+                print("note: the reference data changed; the trials already in this remote store keep the links "
+                      "they were mapped with (a remote store keeps no records to map again) — load their files "
+                      "again to relink them", file=self.err)
+            return
+        relinker = Loader(self.store, workers=self.workers, strict=self.strict, err=self.err,
+                          progress=self.show_progress, bulk=self.bulk, relink=False)
+        relinker.loaded_at = self.loaded_at
+        try:
+            self.summary.relinked = relinker.relink()
+        except Interrupted as stop:
+            self.summary.relinked = stop.summary
+            raise
+        if relinker.linker is not None:
+            self.linker = relinker.linker  # built once: the trial files of this load map with it too
+
+    def relink(self) -> LoadSummary:
+        """Map the kept records of the trials in the store again with the reference data the store
+        holds now, so a trial links what it would link if it were loaded now; trials whose graph
+        comes out the same are not written. When every trial has a kept record, the entities graph
+        (what the trials say of sponsors, sites, drugs, conditions) is rebuilt from them, so nothing
+        a link no longer made leaves behind stays. The summary says what happened.
+
+        Nothing is mapped when every trial was mapped with the store's present reference data and
+        this trialgraph (their mapping keys say so): a relink that has nothing to do reads the kept
+        records once, and stops.
+        """
+        started = time.monotonic()
+        summary = self.summary
+        self._relinking = True
+        if not isinstance(self.store, EmbeddedStore):
+            raise GraphError(
+                f"{getattr(self.store, 'location', 'this store')}: relinking maps the records the trials came from "
+                "again, and only a store trialgraph opens itself (a folder, or memory:) keeps them — load the trial "
+                "files again instead (records read before are mapped anew when the reference data changed)")
+        kept = self.store.kept()
+        trials = {g for g in self.store.named_graphs() if g.startswith(TRIAL_GRAPH_NS)}
+        held = kept.graphs()
+        kept.delete(held - trials)  # a write a crash cut short: its graph is not in the store
+        held &= trials
+        summary.not_kept = len(trials - held)
+        self._writer = _Writer(self.store, summary, bulk=self.bulk, written=self._written,
+                               collect_shared=not summary.not_kept)
+        self._context = mapping_context(linker_stamp(self.store), self.strict)
+        stored = self._writer.stored_keys() or {}
+
+        def rows() -> Iterator[tuple[str, RawRecord]]:
+            count = 0
+            for graph, row in kept.records():
+                if graph in held:
+                    count += 1
+                    raw = RawRecord(row.fmt, row.source, row.position, row.payload_value(), count, row.marked)
+                    raw.key = mapping_key(self._context, raw) or decoded_key(self._context, raw, row)
+                    yield graph, raw
+
+        # stale: a trial mapped with other reference data or code, or the entities graph lost (a crash
+        # while it was rebuilt removes it whole)
+        stale = bool(held) and not summary.not_kept and not self.store.has_graph(ENTITIES_GRAPH)
+        if not stale:
+            stale = any(not raw.key or stored.get(raw.key) != graph_key(graph) for graph, raw in rows())
+        if not stale:
+            self._writer.close()
+            summary.studies = summary.unchanged = len(held)
+            summary.seconds = time.monotonic() - started
+            return summary
+        self._progress = progress = Progress(len(held), stream=self.err, enabled=self.show_progress)
+        try:
+            try:
+                self._map_all(raw for _, raw in rows())
+                self._flush()
+                self._writer.drain()
+                if self._writer.collected is not None:
+                    summary.entity_statements = self._writer.write_collected()
+            except KeyboardInterrupt:
+                self._writer.abort()
+                raise
+            finally:
+                if not self._writer.aborted:
+                    self._writer.close()
+            self._final_flush()
+        except KeyboardInterrupt as exc:
+            progress.close()
+            summary.interrupted = getattr(exc, "signum", signal.SIGINT)
+            summary.left = max(0, len(held) - summary.studies - self._raw_rejected)
+            summary.seconds = time.monotonic() - started
+            raise Interrupted(summary.interrupted, summary) from None
+        finally:
+            progress.close()
+        summary.seconds = time.monotonic() - started
+        return summary
 
     def _stopped(self, exc: KeyboardInterrupt, trial_sources: list[tuple[Path, str]], sizes: dict[Path, int],
                  started: float) -> None:
@@ -766,10 +925,13 @@ class Loader:
 
     def _load_trials(self, sources: list[tuple[Path, str]], sizes: dict[Path, int]) -> None:
         self._current_offset = 0
-        raws = self._raws_to_map(self._raw_records(sources, sizes))
+        self._map_all(self._raws_to_map(self._raw_records(sources, sizes)))
+
+    def _map_all(self, raws: Iterator[RawRecord]) -> None:
+        """Map the raw records (in worker processes with ``workers`` > 1) and hand them on to be written."""
         if self.workers == 1:
             for raw in raws:
-                self._accept(map_raw(raw, self.loaded_at, self.strict, self._needed_linker()))
+                self._accept(map_raw(raw, self.loaded_at, self.strict, self._needed_linker(), self._context))
             return
         chunks = _chunks(raws, CHUNK)
         first = next(chunks, None)
@@ -777,7 +939,8 @@ class Loader:
             return
         linker = self._needed_linker()
         with _handover_directory() as handover:
-            task = partial(_map_chunk, loaded_at=self.loaded_at, strict=self.strict, handover=handover)
+            task = partial(_map_chunk, loaded_at=self.loaded_at, strict=self.strict, handover=handover,
+                           context=self._context)
             # concurrent.futures rather than multiprocessing.Pool: a worker that dies makes a Pool wait
             # forever, where an executor raises (once results cannot be cut off half-way: _map_chunk).
             pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"),
@@ -938,7 +1101,7 @@ class _Writer:
     """
 
     def __init__(self, store: EmbeddedStore, summary: LoadSummary, *, bulk: bool,
-                 written: Callable[[list[Mapped]], None] | None = None) -> None:
+                 written: Callable[[list[Mapped]], None] | None = None, collect_shared: bool = False) -> None:
         self.store = store
         self.summary = summary
         self.bulk = bulk
@@ -954,6 +1117,11 @@ class _Writer:
         #: an embedded store is this process's alone while it loads: what its graphs held is read
         #: once, and kept up to date with what is written (a remote store is asked per batch)
         self._known: GraphHashes | None = GraphHashes(store.graph_hashes()) if self._embedded else None
+        #: where the raw records are kept (an embedded store; a remote one keeps none)
+        self.kept: KeptRecords | None = store.kept() if self._embedded else None
+        #: relinking every trial: the entity statements of all of them, written as the new entities
+        #: graph at the end (:meth:`write_collected`) instead of being added batch by batch
+        self.collected: set[str] | None = set() if collect_shared else None
         count = WRITERS if embedded and bulk else 1
         self._queue: queue.Queue[list[Mapped] | None] = queue.Queue(maxsize=1)
         self._threads = [threading.Thread(target=self._run, args=(slot,), name=f"trialgraph-writer-{slot}", daemon=True)
@@ -983,6 +1151,15 @@ class _Writer:
             except ValueError:  # not written by trialgraph: that graph is mapped as usual
                 continue
         return keys
+
+    def write_collected(self) -> int:
+        """Replace the entities graph by the entity statements of every trial relinked (see
+        ``collect_shared``); the number of statements."""
+        assert self.collected is not None
+        lines = sorted(self.collected)
+        with _store_write():
+            self.store.write_graphs([GraphWrite(ENTITIES_GRAPH, "".join(lines), replace=True)], bulk=self.bulk)
+        return len(lines)
 
     def put(self, batch: list[Mapped]) -> None:
         if self.error is not None:
@@ -1047,6 +1224,12 @@ class _Writer:
         shared: list[str] = []
         rekeyed: list[tuple[str, str]] = []
         new = changed = unchanged = quads = 0
+        if self.kept is not None:  # before the graphs: a kept record whose graph is missing is never used
+            self.kept.put((m.graph, m.kept) for m in batch if m.kept is not None)
+        if self.collected is not None:
+            with self._seen_lock:
+                for m in batch:
+                    self.collected.update(m.shared_nquads.splitlines(keepends=True))
         for m in batch:
             old = stored.get(m.graph)
             if old == m.fingerprint:
@@ -1059,8 +1242,9 @@ class _Writer:
             new += not exists
             writes.append(GraphWrite(m.graph, m.nquads, replace=exists))
             quads += m.graph_quads
-            with self._seen_lock:
-                shared.extend(self._shared_seen.unseen(m.shared_nquads))
+            if self.collected is None:
+                with self._seen_lock:
+                    shared.extend(self._shared_seen.unseen(m.shared_nquads))
         if shared:
             quads += len(shared)
             writes.append(GraphWrite(ENTITIES_GRAPH, "".join(shared), replace=False, additive=True))

@@ -24,6 +24,7 @@ from typing import IO, Callable, Iterable, Iterator, Protocol, Sequence
 import pyoxigraph as ox
 
 from graph.errors import QueryError, StoreError
+from graph.kept_records import KeptRecords
 from graph.sparql_parse import has_dataset
 from graph.vocab import PREFIXES, TG
 
@@ -217,7 +218,21 @@ class EmbeddedStore:
             self._lock.write(holder)
             self._lock.flush()
 
+    def kept(self) -> "KeptRecords":
+        """The raw records this store's trials were mapped from (see :mod:`graph.kept_records`),
+        opened the first time they are asked for."""
+        kept = getattr(self, "_kept", None)
+        if kept is None:
+            if self.read_only:
+                raise StoreError(f"{self.location}: opened read-only, its kept records cannot be written")
+            kept = self._kept = KeptRecords(self.path)
+        return kept
+
     def close(self) -> None:
+        kept = getattr(self, "_kept", None)
+        if kept is not None:
+            kept.close()
+            self._kept = None
         if getattr(self, "_store", None) is not None:
             if self.path is not None and not self.read_only:
                 self._store.flush()
