@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS record (
     position TEXT NOT NULL,   -- where in that file
     decoded INTEGER NOT NULL, -- how the reader handed it over: 0 bytes, 1 decoded (a study of a JSON array), 2 text
     marked INTEGER NOT NULL,  -- decoded from a stream in which invalid UTF-8 was marked
-    payload BLOB NOT NULL     -- zlib of the record's bytes (JSON text when decoded)
+    payload BLOB NOT NULL,    -- zlib of the record's bytes (JSON text when decoded)
+    context BLOB NOT NULL     -- what it was mapped with: trialgraph's code and the reference data
 )
 """
 
@@ -50,6 +51,9 @@ class KeptRecord:
     decoded: int  #: 0: bytes, 1: a decoded object (its JSON kept), 2: text
     marked: bool
     payload: bytes  #: zlib-compressed
+    #: a digest of what it was mapped with (trialgraph's code, the reference data; see
+    #: :func:`graph.loader.mapping_context`): a relink maps only when it differs from today's
+    context: bytes = b""
 
     @classmethod
     def of(cls, raw: RawRecord) -> "KeptRecord":
@@ -86,14 +90,14 @@ class KeptRecords:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute(_SCHEMA)
 
-    def put(self, rows: Iterable[tuple[str, KeptRecord]]) -> None:
-        """Keep each (trial graph, record), in place of what was kept for that graph."""
-        values = [(g, r.fmt, r.source, r.position, r.decoded, int(r.marked), r.payload) for g, r in rows]
+    def put(self, rows: Iterable[tuple[str, KeptRecord]], context: bytes) -> None:
+        """Keep each (trial graph, record), mapped in ``context``, in place of what was kept for that graph."""
+        values = [(g, r.fmt, r.source, r.position, r.decoded, int(r.marked), r.payload, context) for g, r in rows]
         if not values:
             return
         with self._lock:
             self._db.execute("BEGIN")
-            self._db.executemany("INSERT OR REPLACE INTO record VALUES (?, ?, ?, ?, ?, ?, ?)", values)
+            self._db.executemany("INSERT OR REPLACE INTO record VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values)
             self._db.execute("COMMIT")
 
     def delete(self, graphs: Iterable[str]) -> None:
@@ -120,12 +124,12 @@ class KeptRecords:
         while True:
             with self._lock:
                 rows = self._db.execute(
-                    "SELECT graph, fmt, source, position, decoded, marked, payload FROM record "
+                    "SELECT graph, fmt, source, position, decoded, marked, payload, context FROM record "
                     "WHERE graph > ? ORDER BY graph LIMIT ?", (last, batch)).fetchall()
             if not rows:
                 return
-            for g, fmt, source, position, decoded, marked, payload in rows:
-                yield g, KeptRecord(fmt, source, position, int(decoded), bool(marked), payload)
+            for g, fmt, source, position, decoded, marked, payload, context in rows:
+                yield g, KeptRecord(fmt, source, position, int(decoded), bool(marked), payload, context)
             last = rows[-1][0]
 
     def close(self) -> None:

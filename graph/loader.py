@@ -28,7 +28,6 @@ import sys
 import tempfile
 import threading
 import time
-import zlib
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -299,20 +298,8 @@ def mapping_key(context: bytes, raw: RawRecord) -> int:
         payload = payload.encode("utf-8", "surrogatepass")
     elif not isinstance(payload, bytes):
         return 0
-    return _key(context, raw.fmt, payload, raw.marked)
-
-
-def decoded_key(context: bytes, raw: RawRecord, kept: KeptRecord) -> int:
-    """The mapping key of a record read as an already decoded object, from the JSON it is kept as
-    (:class:`~graph.kept_records.KeptRecord`): a relink then knows it unchanged like any other."""
-    if not context or kept.decoded != 1:
-        return 0
-    return _key(context, raw.fmt, b"\2" + zlib.decompress(kept.payload), raw.marked)
-
-
-def _key(context: bytes, fmt: str, payload: bytes, marked: bool) -> int:
-    digest = hashlib.blake2b(payload, digest_size=8, key=context, person=fmt.encode("utf-8")[:16])
-    digest.update(b"\1" if marked else b"\0")
+    digest = hashlib.blake2b(payload, digest_size=8, key=context, person=raw.fmt.encode("utf-8")[:16])
+    digest.update(b"\1" if raw.marked else b"\0")
     return int.from_bytes(digest.digest(), "big") or 1
 
 
@@ -445,17 +432,13 @@ def _exit_with_loader() -> None:
     threading.Thread(target=watch, name="trialgraph-loader-watch", daemon=True).start()
 
 
-def map_raw(raw: RawRecord, loaded_at: str, strict: bool = False, linker: Linker | None = None,
-            context: bytes = b"") -> list[Mapped | InputError]:
-    """Parse and map one raw record (runs in a worker process); with the load's ``context``
-    (:func:`mapping_context`), a decoded record is keyed by the JSON it is kept as."""
+def map_raw(raw: RawRecord, loaded_at: str, strict: bool = False, linker: Linker | None = None) -> list[Mapped | InputError]:
+    """Parse and map one raw record (runs in a worker process)."""
     linker = linker or _WORKER_LINKER
     out: list[Mapped | InputError] = []
     items = list(TRIAL_READERS[raw.fmt].parse(raw))
     key = raw.key if len(items) == 1 else 0  # a key stands for one record; a file of several has none
-    kept = KeptRecord.of(raw) if len(items) == 1 else None
-    if kept is not None and not key:
-        key = decoded_key(context, raw, kept)
+    kept = _kept(raw) if len(items) == 1 and not isinstance(items[0], InputError) else None
     for item in items:
         if isinstance(item, InputError):
             out.append(item)
@@ -470,7 +453,16 @@ def map_raw(raw: RawRecord, loaded_at: str, strict: bool = False, linker: Linker
     return out
 
 
-def _map_chunk(chunk: list[RawRecord], loaded_at: str, strict: bool, handover: str, context: bytes = b"") -> str:
+def _kept(raw: RawRecord) -> KeptRecord | None:
+    """The record to keep for relinking; None for a decoded one JSON cannot write back (nested
+    deeper than Python's recursion limit: the trial then counts as having no kept record)."""
+    try:
+        return KeptRecord.of(raw)
+    except (RecursionError, TypeError, ValueError):
+        return None
+
+
+def _map_chunk(chunk: list[RawRecord], loaded_at: str, strict: bool, handover: str) -> str:
     """Map records in a worker; entity statements this worker sent before are not sent again (the
     main process removes the repeats between workers).
 
@@ -480,7 +472,7 @@ def _map_chunk(chunk: list[RawRecord], loaded_at: str, strict: bool, handover: s
     (it holds the pipe's other end itself, so no end-of-file comes). A name is far under PIPE_BUF, and
     the kernel writes it whole or not at all, so a killed worker is always seen as a broken pool.
     """
-    out = [map_raw(raw, loaded_at, strict, context=context) for raw in chunk]
+    out = [map_raw(raw, loaded_at, strict) for raw in chunk]
     if _WORKER_SEEN is not None:
         for results in out:
             for item in results:
@@ -580,6 +572,7 @@ class Loader:
         self.show_progress = progress
         self.bulk = bulk
         self.linker = linker
+        self._linker_given = linker is not None  #: a caller's linker, keyed by its fingerprint
         self.loaded_at = load_time()
         self.summary = LoadSummary()
         self._writer: _Writer | None = None
@@ -685,8 +678,8 @@ class Loader:
             if trial_sources:
                 # keyed by the state of the reference graphs, so a load whose records are all known
                 # never builds the linker (seconds with the open reference)
-                state = self.linker if self.linker is not None else linker_stamp(self.store)
-                self._context = mapping_context(state, self.strict)
+                state = self.linker if self._linker_given else linker_stamp(self.store)
+                self._context = self._writer.context = mapping_context(state, self.strict)
                 self._stored_keys = self._writer.stored_keys()
             try:
                 self._load_trials(trial_sources, sizes)
@@ -767,22 +760,21 @@ class Loader:
         self._writer = _Writer(self.store, summary, bulk=self.bulk, written=self._written,
                                collect_shared=not summary.not_kept)
         self._context = mapping_context(linker_stamp(self.store), self.strict)
-        stored = self._writer.stored_keys() or {}
 
-        def rows() -> Iterator[tuple[str, RawRecord]]:
+        def rows() -> Iterator[tuple[str, RawRecord, bytes]]:
             count = 0
             for graph, row in kept.records():
                 if graph in held:
                     count += 1
                     raw = RawRecord(row.fmt, row.source, row.position, row.payload_value(), count, row.marked)
-                    raw.key = mapping_key(self._context, raw) or decoded_key(self._context, raw, row)
-                    yield graph, raw
+                    raw.key = mapping_key(self._context, raw)
+                    yield graph, raw, row.context
 
-        # stale: a trial mapped with other reference data or code, or the entities graph lost (a crash
-        # while it was rebuilt removes it whole)
+        # stale: a trial mapped with other reference data or code (its kept record says with which), or
+        # the entities graph lost (a crash while it was rebuilt removes it whole)
         stale = bool(held) and not summary.not_kept and not self.store.has_graph(ENTITIES_GRAPH)
         if not stale:
-            stale = any(not raw.key or stored.get(raw.key) != graph_key(graph) for graph, raw in rows())
+            stale = any(context != self._context for _, _, context in rows())
         if not stale:
             self._writer.close()
             summary.studies = summary.unchanged = len(held)
@@ -791,7 +783,8 @@ class Loader:
         self._progress = progress = Progress(len(held), stream=self.err, enabled=self.show_progress)
         try:
             try:
-                self._map_all(raw for _, raw in rows())
+                self._writer.context = self._context
+                self._map_all(raw for _, raw, _ in rows())
                 self._flush()
                 self._writer.drain()
                 if self._writer.collected is not None:
@@ -931,7 +924,7 @@ class Loader:
         """Map the raw records (in worker processes with ``workers`` > 1) and hand them on to be written."""
         if self.workers == 1:
             for raw in raws:
-                self._accept(map_raw(raw, self.loaded_at, self.strict, self._needed_linker(), self._context))
+                self._accept(map_raw(raw, self.loaded_at, self.strict, self._needed_linker()))
             return
         chunks = _chunks(raws, CHUNK)
         first = next(chunks, None)
@@ -939,8 +932,7 @@ class Loader:
             return
         linker = self._needed_linker()
         with _handover_directory() as handover:
-            task = partial(_map_chunk, loaded_at=self.loaded_at, strict=self.strict, handover=handover,
-                           context=self._context)
+            task = partial(_map_chunk, loaded_at=self.loaded_at, strict=self.strict, handover=handover)
             # concurrent.futures rather than multiprocessing.Pool: a worker that dies makes a Pool wait
             # forever, where an executor raises (once results cannot be cut off half-way: _map_chunk).
             pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"),
@@ -1122,6 +1114,8 @@ class _Writer:
         #: relinking every trial: the entity statements of all of them, written as the new entities
         #: graph at the end (:meth:`write_collected`) instead of being added batch by batch
         self.collected: set[str] | None = set() if collect_shared else None
+        #: the :func:`mapping_context` the batches are mapped in, kept with their records
+        self.context = b""
         count = WRITERS if embedded and bulk else 1
         self._queue: queue.Queue[list[Mapped] | None] = queue.Queue(maxsize=1)
         self._threads = [threading.Thread(target=self._run, args=(slot,), name=f"trialgraph-writer-{slot}", daemon=True)
@@ -1225,7 +1219,7 @@ class _Writer:
         rekeyed: list[tuple[str, str]] = []
         new = changed = unchanged = quads = 0
         if self.kept is not None:  # before the graphs: a kept record whose graph is missing is never used
-            self.kept.put((m.graph, m.kept) for m in batch if m.kept is not None)
+            self.kept.put(((m.graph, m.kept) for m in batch if m.kept is not None), self.context)
         if self.collected is not None:
             with self._seen_lock:
                 for m in batch:

@@ -19,6 +19,7 @@ from graph.linking import DrugName, Linker, MeshName, Rule
 from graph.loader import LoadSummary
 from graph.store import EmbeddedStore, open_store
 from tests.conftest import minimal_study, shared, write_jsonl
+from graph.vocab import TRIAL_GRAPH_NS
 from tests.test_loader import quad_set, run_load
 
 
@@ -296,10 +297,24 @@ def test_a_reload_of_known_records_builds_no_linker_and_a_new_reference_maps_the
     assert again.linker is None and linker_stamp(store) == stamp  # nothing asked for a linker
     mapped = maps.calls
     time.sleep(1.1)  # write times are kept to the second
-    assert run_load(store, seeds_dir() / "reference" / "drugs.tsv")[0].ok
+    # --no-relink: the trials in the store stay as they were, and the next load maps them again
+    assert run_load(store, seeds_dir() / "reference" / "drugs.tsv", relink=False)[0].ok
     assert linker_stamp(store) != stamp
     relinked = Loader(store, err=io.StringIO(), progress=False, workers=workers)
     summary = relinked.load([page])
     assert summary.unchanged == 5 and summary.recognised == 0 and relinked.linker is not None
     if workers == 1:
         assert maps.calls == mapped + 5
+    # by default the reference load itself maps them again (from their kept records), so the next
+    # load of the same records knows them by their keys and builds no linker
+    mapped, stamp = maps.calls, linker_stamp(store)
+    time.sleep(1.1)
+    loaded = run_load(store, seeds_dir() / "reference" / "drugs.tsv", workers=workers)[0]
+    trials = sum(g.startswith(TRIAL_GRAPH_NS) for g in store.named_graphs())  # the seed pages too
+    assert loaded.ok and loaded.relinked is not None and loaded.relinked.studies == trials == 7
+    assert linker_stamp(store) != stamp
+    if workers == 1:
+        assert maps.calls == mapped + trials
+    after = Loader(store, err=io.StringIO(), progress=False, workers=workers)
+    summary = after.load([page])
+    assert summary.unchanged == 5 and summary.recognised == 5 and after.linker is None
