@@ -375,14 +375,13 @@ def _condition_links(real, records: list[dict]) -> dict[str, set[str]]:
     from graph.vocab import MESH_NS
 
     linker = build_linker(real)
-    condition, mesh = "https://w3id.org/trialgraph/vocab#condition", "https://w3id.org/trialgraph/vocab#mesh"
+    condition, mesh = "<https://w3id.org/trialgraph/vocab#condition>", "<https://w3id.org/trialgraph/vocab#mesh>"
     out: dict[str, set[str]] = {}
     for record in records:
         trial = parse_study({k: v for k, v in record.items() if k != "derivedSection"})
         quads = trial_quads(trial, linker)
-        nodes = {q.object for q in quads if q.predicate.value == condition}
-        out[trial.nct_id] = {_ui(q.object.value.removeprefix(MESH_NS)) for q in quads
-                             if q.subject in nodes and q.predicate.value == mesh}
+        nodes = {q.o for q in quads if q.p == condition}
+        out[trial.nct_id] = {_ui(q.o.strip("<>").removeprefix(MESH_NS)) for q in quads if q.s in nodes and q.p == mesh}
     return out
 
 
