@@ -9,7 +9,9 @@ the same run, into one built with ``--no-open-reference`` (the curated MeSH subs
 Against the terms NLM gave each record:
 
 - conditions: precision and recall of the descriptors trialgraph links the conditions to
-  (``tg:condition/tg:mesh``), over (trial, descriptor) pairs;
+  (``tg:condition/tg:mesh``), over (trial, descriptor) pairs; precision also over the records NLM
+  gave any condition term (NLM leaves many records without one — 30 of the first 100, most of
+  them listing only "NSCLC" — and a link there has nothing to be judged against);
 - interventions: recall of NLM's intervention terms that name a drug the store knows (a drug whose
   sources match it to that descriptor, ``skos:exactMatch``), reached trial → intervention → drug.
 
@@ -80,10 +82,14 @@ def measure(records: list[dict], folder: Path, *, open_reference: bool) -> dict:
     conditions, interventions = nlm_terms(records)
     knowable = {(nct, ui) for nct, ui in interventions if ui in drug_mesh}
     hit = linked & conditions
+    indexed = {nct for nct, _ in conditions}  # records NLM gave any condition term
+    linked_indexed = {pair for pair in linked if pair[0] in indexed}
     return {
         "records": len(records), "load_seconds": round(seconds, 2),
         "condition_pairs_nlm": len(conditions), "condition_pairs_linked": len(linked), "condition_pairs_agreeing": len(hit),
         "condition_precision": round(len(hit) / len(linked), 4) if linked else None,
+        "condition_pairs_linked_in_records_nlm_indexed": len(linked_indexed),
+        "condition_precision_in_records_nlm_indexed": round(len(hit) / len(linked_indexed), 4) if linked_indexed else None,
         "condition_recall": round(len(hit) / len(conditions), 4) if conditions else None,
         "intervention_pairs_nlm": len(interventions), "intervention_pairs_naming_a_known_drug": len(knowable),
         "intervention_pairs_reached": len(knowable & reached),
@@ -106,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             results[name] = measure(records, Path(folder), open_reference=full)
     rows = [("", *results)]
     for key in ("condition_pairs_nlm", "condition_pairs_linked", "condition_pairs_agreeing", "condition_precision",
+                "condition_pairs_linked_in_records_nlm_indexed", "condition_precision_in_records_nlm_indexed",
                 "condition_recall", "intervention_pairs_naming_a_known_drug", "intervention_pairs_reached",
                 "intervention_recall", "load_seconds"):
         rows.append((key, *(str(r[key]) for r in results.values())))

@@ -132,7 +132,7 @@ CONFIDENCE = {
     "PREFERRED_LABEL": 1.0, "ENTRY_TERM": 1.0, "INN": 1.0, "BRAND_NAME": 1.0, "DEVELOPMENT_CODE": 1.0,
     "SYNONYM": 0.95, "CURATED_RULE": 1.0, "NAME_VARIANT": 0.95, "SALT_FOLDED": 0.95,
     "COMBINATION_PART": 0.9, "REGISTRY_MESH": 0.9, "REGISTRY_MESH_XREF": 0.9, "PARTIAL_MATCH": 0.8,
-    "TEXT_MENTION": 0.8, "SPELLING_VARIANT": 0.6, "INVERTED_TERM": 0.95,
+    "TEXT_MENTION": 0.8, "SPELLING_VARIANT": 0.6, "INVERTED_TERM": 0.95, "BROADER_TERM": 0.9,
 }
 
 
@@ -169,16 +169,53 @@ class _Match:
     char_end: int = 0  #: where the matched words end in the text
 
 
-class PhraseIndex:
-    """Phrases (as word sequences) to values; finds the longest phrases in a text."""
+#: words of a condition text: letters and digits apart ("Type2 Diabetes" is "type 2 diabetes")
+_CONDITION_TOKEN = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
+#: British spellings and "disc" folded to the spelling MeSH mostly uses (it has both "Disc" and
+#: "Disk" names, each for some descriptors only)
+_SPELLINGS = {
+    "disc": "disk", "tumour": "tumor", "tumoural": "tumoral", "oesophageal": "esophageal", "oesophagus": "esophagus",
+    "oesophagitis": "esophagitis", "haemorrhage": "hemorrhage", "haemorrhagic": "hemorrhagic", "anaemia": "anemia",
+    "leukaemia": "leukemia", "oedema": "edema", "paediatric": "pediatric", "haematological": "hematological",
+    "haematologic": "hematologic", "haematoma": "hematoma", "ischaemia": "ischemia", "ischaemic": "ischemic",
+    "diarrhoea": "diarrhea", "oestrogen": "estrogen", "foetal": "fetal", "orthopaedic": "orthopedic",
+    "haemophilia": "hemophilia", "coeliac": "celiac", "faecal": "fecal", "gynaecological": "gynecological",
+    "anaesthesia": "anesthesia", "dyspnoea": "dyspnea", "apnoea": "apnea", "oesophago": "esophago",
+}
 
-    def __init__(self) -> None:
+
+def condition_words(text: str) -> list[tuple[str, int, int]]:
+    """The words condition names are matched on, with their spans: as :func:`words`, but letters
+    and digits apart and British spellings folded.
+
+    >>> [w for w, _, _ in condition_words("Type2 Diabetes; Lumbar Disc Tumours")]
+    ['type', '2', 'diabete', 'lumbar', 'disk', 'tumor']
+    """
+    folded = text.lower() if text.isascii() else text.translate(_FOLD_TABLE)
+    out = []
+    for match in _CONDITION_TOKEN.finditer(folded):
+        word = match.group()
+        if word[-1] == "s":
+            word = _SINGULARS[word]
+        out.append((_SPELLINGS.get(word, word), match.start(), match.end()))
+    return out
+
+
+class PhraseIndex:
+    """Phrases (as word sequences) to values; finds the longest phrases in a text. ``conditions``:
+    words as :func:`condition_words` gives them."""
+
+    def __init__(self, *, conditions: bool = False) -> None:
         self._phrases: dict[tuple[str, ...], list] = {}
         self._starts: dict[str, int] = {}  #: first word -> the longest phrase it begins
         self.longest = 0
+        self._words = condition_words if conditions else words
+
+    def key(self, text: str) -> tuple[str, ...]:
+        return tuple(w for w, _, _ in self._words(text))
 
     def add(self, phrase: str, value: object) -> None:
-        key = tuple(w for w, _, _ in words(phrase))
+        key = self.key(phrase)
         if not key:
             return
         values = self._phrases.setdefault(key, [])
@@ -189,7 +226,7 @@ class PhraseIndex:
             self._starts[key[0]] = len(key)
 
     def get(self, text: str) -> list:
-        return self._phrases.get(tuple(w for w, _, _ in words(text)), [])
+        return self._phrases.get(self.key(text), [])
 
     def __contains__(self, text: str) -> bool:
         return bool(self.get(text))
@@ -199,6 +236,8 @@ class PhraseIndex:
 
     def find(self, text: str) -> list[_Match]:
         """Non-overlapping occurrences, longest first, left to right."""
+        if self._words is not words:
+            return self._find_words(text)
         folded = text.lower() if text.isascii() else text.translate(_FOLD_TABLE)
         found = folded.translate(_ASCII_GAPS).split() if folded.isascii() else _TOKEN.findall(folded)
         tokens = [_SINGULARS[w] if w[-1] == "s" else w for w in found]
@@ -220,6 +259,24 @@ class PhraseIndex:
                     break
         return out
 
+    def _find_words(self, text: str) -> list[_Match]:
+        found = self._words(text)
+        tokens = [w for w, _, _ in found]
+        starts = self._starts
+        out: list[_Match] = []
+        free = 0
+        for i in [k for k, token in enumerate(tokens) if token in starts]:
+            if i < free:
+                continue
+            for n in range(min(starts[tokens[i]], len(tokens) - i), 0, -1):
+                values = self._phrases.get(tuple(tokens[i : i + n]))
+                if values:
+                    start, end = found[i][1], found[i + n - 1][2]
+                    out.append(_Match(i, i + n, text[start:end], values, end))
+                    free = i + n
+                    break
+        return out
+
 
 class _Summed:
     """An order-free digest of a set: the sum, modulo 2**128, of each distinct item's own digest (the
@@ -235,6 +292,36 @@ class _Summed:
     def hexdigest(self) -> str:
         total = sum(int.from_bytes(d, "big") for d in self._digests) & ((1 << 128) - 1)
         return f"{len(self._digests):x}-{total:032x}"
+
+
+#: MeSH descriptors too general to link when their name is only a part of a longer condition text:
+#: "Disease" in "Disc Disease", "Pain" in "Radiating Leg Pain", "Cancer" (Neoplasms) in "Gastric or
+#: Oesophageal Cancer" say less than the text (a text that is just the name still links them).
+#: UIs of NLM MeSH 2024.
+TOO_GENERAL_INSIDE = frozenset({
+    "D004194",  # Disease (C23.550.288)
+    "D013577",  # Syndrome (C23.550.288.500)
+    "D010146",  # Pain (C23.888.592.612)
+    "D009369",  # Neoplasms (C04)
+    "D014947",  # Wounds and Injuries (C26)
+    "D010335",  # Pathologic Processes (C23.550)
+    "D012816",  # Signs and Symptoms (C23.888)
+    "D020969",  # Disease Attributes (C23.550.291)
+    "D001519",  # Behavior (F01)
+})
+#: endings that make a one-word name a noun of the same thing ("Herniation" names Hernia; an
+#: adjective, "Herniated Disc", qualifies the disc and does not)
+_DERIVED = ("tion", "ation")
+
+
+def _names(tokens: list[str], key: tuple[str, ...]) -> bool:
+    """Whether the words of a text name ``key``: the words in a row, or one word that is the
+    one-word name or a derived form of it."""
+    if len(key) == 1:
+        name = key[0]
+        return any(t == name or (len(name) >= 5 and t.startswith(name) and t[len(name):] in _DERIVED) for t in tokens)
+    n = len(key)
+    return any(tuple(tokens[i : i + n]) == key for i in range(len(tokens) - n + 1))
 
 
 _PARENS = re.compile(r"\(([^()]*)\)")
@@ -300,6 +387,8 @@ class Linker:
     resolutions: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     #: MeSH descriptor or supplementary concept IRI -> drug IRI (a drug's MeSH cross-reference)
     drug_by_mesh: dict[str, str] = field(default_factory=dict)
+    #: MeSH descriptor IRI -> the descriptors one tree level above it (in the C and F trees)
+    mesh_broader: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         summed = _Summed()
@@ -314,24 +403,31 @@ class Linker:
             if item.method == "INN" and len(key) >= 7 and " " not in key and key.isalpha():
                 self._near.setdefault(key[:2], []).append((key, item.drug, item.source))
             summed.add("drug", item)
-        self._conditions = PhraseIndex()
-        self._diseases = PhraseIndex()
-        self._condition_parts = PhraseIndex()  #: names of diseases, behaviours, mental disorders
+        self._conditions = PhraseIndex(conditions=True)
+        self._diseases = PhraseIndex(conditions=True)
+        self._condition_parts = PhraseIndex(conditions=True)  #: names of diseases, behaviours, mental disorders
+        self._names_of: dict[str, list[tuple[str, ...]]] = {}  #: disease descriptor -> the words of its names
         for item in self.mesh_names:
             self._conditions.add(item.name, (item.descriptor, item.method))
             if item.disease:
                 self._diseases.add(item.name, (item.descriptor, item.method))
             if item.disease or item.behavioural:
                 self._condition_parts.add(item.name, (item.descriptor, item.method))
+                key = self._condition_parts.key(item.name)
+                names = self._names_of.setdefault(item.descriptor, [])
+                if key and key not in names:
+                    names.append(key)
             summed.add("mesh", item)
         self._rules: dict[str, PhraseIndex] = {}
         for rule in self.rules:
-            self._rules.setdefault(rule.scope, PhraseIndex()).add(rule.phrase, (rule.descriptor, rule.note))
+            self._rules.setdefault(rule.scope, PhraseIndex(conditions=True)).add(rule.phrase, (rule.descriptor, rule.note))
             summed.add("rule", rule)
         for pair in self.resolutions.items():
             summed.add("resolution", pair)
         for pair in self.drug_by_mesh.items():
             summed.add("drug-mesh", pair)
+        for pair in self.mesh_broader.items():
+            summed.add("mesh-broader", pair)
         #: a digest of everything this linker knows, in whatever order it was given: two linkers with
         #: the same digest link every text the same way (a load keys records it need not map on it)
         self.fingerprint = summed.hexdigest()
@@ -473,12 +569,25 @@ class Linker:
 
     def link_condition(self, text: str) -> list[Link]:
         """MeSH descriptors a condition text denotes: the whole text as a label or entry term of
-        any descriptor, else a curated rule, else the names of diseases, behaviours and mental
+        a disease, behaviour or mental disorder (C, F01, F03 trees; a text that is the name of a
+        procedure, discipline or body part — "Diskectomy", "Surgery" — links nothing), else a
+        curated rule, else the names of diseases, behaviours and mental
         disorders found inside it (each a separate link; an anatomy, organism, chemical or
-        procedure name inside a longer text — "Hand" in "Arthritis Hand" — is not a condition)."""
+        procedure name inside a longer text — "Hand" in "Arthritis Hand" — is not a condition, nor
+        is a general head word — "Disease" in "Disc Disease", "Pain" in "Radiating Leg Pain").
+        Besides, the broader descriptor the text names as well (Hernia, one tree level above
+        Intervertebral Disc Displacement, in "Lumbar Disc Herniation"; Back Pain in "Low Back Pain")."""
+        links = self._link_condition(text)
+        if links:
+            self._add_broader(text, links)
+        return links
+
+    def _link_condition(self, text: str) -> list[Link]:
         hit = self._known(self._conditions.get(text))
-        if hit:
+        if hit and hit[0] in self._names_of:
             return [Link(hit[0], hit[1], text.strip())]
+        if hit:  # a procedure, discipline, anatomy ... given as the condition ("Diskectomy", "Surgery")
+            return []
         rules = self._rules.get("condition")
         if rules is not None:
             ruled = rules.get(text)
@@ -494,12 +603,25 @@ class Linker:
                     links.setdefault(descriptor, Link(descriptor, method, match.text, note))
                 else:
                     hit = self._known(match.values)
-                    if hit:
+                    if hit and hit[0].removeprefix(MESH_NS) not in TOO_GENERAL_INSIDE:
                         links.setdefault(hit[0], Link(hit[0], hit[1], match.text,
                                                       "a MeSH name found inside the condition text"))
             if links:
                 break
         return list(links.values())
+
+    def _add_broader(self, text: str, links: list[Link]) -> None:
+        tokens = [w for w, _, _ in condition_words(text)]
+        have = {link.target for link in links}
+        for link in list(links):
+            for broader in self.mesh_broader.get(link.target, ()):
+                if broader in have or broader.removeprefix(MESH_NS) in TOO_GENERAL_INSIDE:
+                    continue
+                named = next((key for key in self._names_of.get(broader, ()) if _names(tokens, key)), None)
+                if named:
+                    have.add(broader)
+                    links.append(Link(broader, "BROADER_TERM", link.matched,
+                                      f"the text also names {' '.join(named)!r}, the descriptor one tree level above"))
 
     def split_conditions(self, line: str) -> list[str]:
         """Conditions printed on one line without separators, split where known names start.
@@ -512,7 +634,7 @@ class Linker:
         >>> linker.split_conditions("Blood Cancer Refractory Immune Cytopenias")
         ['Blood Cancer', 'Refractory Immune Cytopenias']
         """
-        tokens = words(line)
+        tokens = condition_words(line)
         if not tokens:
             return []
         spans: list[tuple[int, int]] = []
@@ -698,6 +820,27 @@ SELECT DISTINCT ?m WHERE { ?m meshv:treeNumber ?n
   FILTER(STRSTARTS(STR(?n), CONCAT(STR(mesh:), "F01")) || STRSTARTS(STR(?n), CONCAT(STR(mesh:), "F03"))) }"""
 
 
+_TREE_NUMBERS = """
+SELECT DISTINCT ?m ?n WHERE { ?m meshv:treeNumber ?n
+  FILTER(STRSTARTS(STR(?n), CONCAT(STR(mesh:), "C")) || STRSTARTS(STR(?n), CONCAT(STR(mesh:), "F"))) }"""
+
+
+def mesh_broader(store) -> dict[str, tuple[str, ...]]:  # noqa: ANN001 - a store
+    """Each descriptor of the C and F trees -> the descriptors that hold its tree numbers' parents."""
+    holder: dict[str, set[str]] = {}
+    numbers: dict[str, list[str]] = {}
+    for r in store.query(_TREE_NUMBERS):
+        number = r["n"].value.removeprefix(MESH_NS)
+        holder.setdefault(number, set()).add(r["m"].value)
+        numbers.setdefault(r["m"].value, []).append(number)
+    out: dict[str, tuple[str, ...]] = {}
+    for descriptor, own in numbers.items():
+        up = {h for n in own if "." in n for h in holder.get(n.rsplit(".", 1)[0], ()) if h != descriptor}
+        if up:
+            out[descriptor] = tuple(sorted(up))
+    return out
+
+
 _INVERTED = re.compile(r"^([^,()]+), ([^,()]+)$")
 
 
@@ -748,6 +891,7 @@ def from_store(store, rules: Iterable = (), resolutions: Iterable = ()) -> Linke
         for r in store.query(_MESH_NAMES)
     ]
     mesh += _natural_order(mesh)
+    broader = mesh_broader(store)
     # a preferred label also listed as an entry term: keep it as the preferred label
     mesh.sort(key=lambda n: (n.descriptor, n.method != "PREFERRED_LABEL"))
     return Linker(
@@ -757,4 +901,5 @@ def from_store(store, rules: Iterable = (), resolutions: Iterable = ()) -> Linke
         resolutions={(r.kind, norm(r.variant)): (r.canonical, r.reason) for r in resolutions},
         # a MeSH identifier two drugs claim names neither
         drug_by_mesh={m: next(iter(d)) for m, d in sorted(by_mesh.items()) if len(d) == 1},
+        mesh_broader=broader,
     )

@@ -401,7 +401,7 @@ SCHEMES: dict[str, CodeScheme] = {
         CodeScheme("MatchMethod", "match", (
             "PREFERRED_LABEL", "ENTRY_TERM", "INN", "BRAND_NAME", "DEVELOPMENT_CODE", "SYNONYM",
             "CURATED_RULE", "REGISTRY_MESH", "TEXT_MENTION", "NAME_VARIANT", "SALT_FOLDED", "COMBINATION_PART",
-            "PARTIAL_MATCH", "SPELLING_VARIANT", "REGISTRY_MESH_XREF", "INVERTED_TERM",
+            "PARTIAL_MATCH", "SPELLING_VARIANT", "REGISTRY_MESH_XREF", "INVERTED_TERM", "BROADER_TERM",
         )),
         CodeScheme("InterventionRole", "irole", ("CONTROL", "STANDARD_OF_CARE", "DRUG_CLASS")),
     )

@@ -70,8 +70,8 @@ def test_remembered_singulars_are_bounded(monkeypatch: pytest.MonkeyPatch) -> No
 def test_inside_a_condition_text_only_diseases_behaviours_and_mental_disorders_are_found() -> None:
     """With every MeSH descriptor known, a longer condition text holds anatomy, organism, chemical and
     procedure names too ("Hand" in "Arthritis Hand", "DDD" the insecticide in "Degenerative Disc
-    Disease(DDD)"); inside a text only names of the C, F01 and F03 trees link. A whole text still
-    links to any descriptor it names."""
+    Disease(DDD)"); inside a text only names of the C, F01 and F03 trees link. A whole text that
+    names a procedure or body part ("Diskectomy", "Surgery", "Hand") is not a condition either."""
     M = linking.MeshName
     linker = linking.Linker(mesh_names=[
         M("arthritis", "Arthritis", "PREFERRED_LABEL", True), M("hand", "Hand", "PREFERRED_LABEL", False),
@@ -82,7 +82,7 @@ def test_inside_a_condition_text_only_diseases_behaviours_and_mental_disorders_a
     assert [link.target for link in linker.link_condition("Arthritis Hand")] == ["arthritis"]
     assert [link.target for link in linker.link_condition("Degenerative Disc Disease(DDD)")] == ["disc"]
     assert [link.target for link in linker.link_condition("Depression, Teen")] == ["depression"]
-    assert [link.target for link in linker.link_condition("Hand")] == ["hand"]  # the whole text
+    assert linker.link_condition("Hand") == []  # the whole text, but no condition
     assert [(link.target, link.method) for link in linker.link_condition("smoking")] == [("smoking", "PREFERRED_LABEL")]
 
 
@@ -100,3 +100,59 @@ def test_an_inverted_mesh_name_links_in_natural_order_unless_another_descriptor_
     assert [link.target for link in linker.link_condition("Back Pain")] == ["b"]  # its own descriptor's name wins
     # two descriptors that invert to one name: it names neither
     assert linking._natural_order([M("x", "Ulcer, Leg", "ENTRY_TERM", True), M("y", "Ulcer, Leg", "ENTRY_TERM", True)]) == []
+
+
+def test_condition_words_split_letters_from_digits_and_fold_british_spellings() -> None:
+    M = linking.MeshName
+    linker = linking.Linker(mesh_names=[M("t2", "Type 2 Diabetes", "ENTRY_TERM", True),
+                                        M("idd", "Intervertebral Disk Displacement", "PREFERRED_LABEL", True),
+                                        M("tumor", "Brain Tumor", "ENTRY_TERM", True)])
+    assert [(link.target, link.matched) for link in linker.link_condition("Type2 Diabetes")] == [("t2", "Type2 Diabetes")]
+    assert [link.target for link in linker.link_condition("Intervertebral Disc Displacement")] == ["idd"]
+    assert [link.target for link in linker.link_condition("Brain Tumours")] == ["tumor"]
+
+
+def test_a_general_head_word_inside_a_condition_text_does_not_link() -> None:
+    """"Disc Disease" is not "Disease" (D004194); "Radiating Leg Pain" not just "Pain" (D010146)."""
+    M = linking.MeshName
+    mesh = linking.MESH_NS
+    linker = linking.Linker(mesh_names=[M(mesh + "D004194", "Disease", "PREFERRED_LABEL", True),
+                                        M(mesh + "D010146", "Pain", "PREFERRED_LABEL", True),
+                                        M(mesh + "D001416", "Back Pain", "PREFERRED_LABEL", True)])
+    assert linker.link_condition("Disc Disease") == []
+    assert linker.link_condition("Radiating Leg Pain") == []
+    assert [link.target for link in linker.link_condition("Pain")] == [mesh + "D010146"]  # the whole text
+    assert [link.target for link in linker.link_condition("Chronic Back Pain")] == [mesh + "D001416"]
+
+
+def test_the_broader_descriptor_a_condition_text_names_too_is_linked_beside_the_specific_one() -> None:
+    M = linking.MeshName
+    linker = linking.Linker(
+        mesh_names=[M("idd", "Disc Herniation", "ENTRY_TERM", True), M("hernia", "Hernia", "PREFERRED_LABEL", True),
+                    M("lbp", "Low Back Pain", "PREFERRED_LABEL", True), M("bp", "Back Pain", "PREFERRED_LABEL", True),
+                    M("spine", "Spinal Diseases", "PREFERRED_LABEL", True)],
+        mesh_broader={"idd": ("hernia", "spine"), "lbp": ("bp",)})
+    assert [(link.target, link.method) for link in linker.link_condition("Lumbar Disc Herniation")] == [
+        ("idd", "ENTRY_TERM"), ("hernia", "BROADER_TERM")]  # "Spinal Diseases" is not named: not linked
+    assert [(link.target, link.method) for link in linker.link_condition("Low Back Pain")] == [
+        ("lbp", "PREFERRED_LABEL"), ("bp", "BROADER_TERM")]
+    # an adjective qualifies another word and does not name the broader descriptor
+    linker = linking.Linker(mesh_names=[M("idd", "Herniated Disc", "ENTRY_TERM", True), M("hernia", "Hernia", "PREFERRED_LABEL", True)],
+                            mesh_broader={"idd": ("hernia",)})
+    assert [link.target for link in linker.link_condition("Herniated Disc")] == ["idd"]
+
+
+def test_the_broader_descriptors_come_from_the_tree_numbers_in_the_store(tmp_path) -> None:
+    from graph.build import build
+    from graph.store import open_store
+    import io
+
+    store = open_store(tmp_path / "store")
+    try:
+        assert build(store, err=io.StringIO(), progress=False, open_reference=False).ok
+        broader = linking.mesh_broader(store)
+    finally:
+        store.close()
+    mesh = linking.MESH_NS
+    # Hematologic Neoplasms, C04.588.448 and C15.378.400: Neoplasms by Site and Hematologic Diseases
+    assert set(broader[mesh + "D019337"]) == {mesh + "D009371", mesh + "D006402"}
