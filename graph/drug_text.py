@@ -39,7 +39,7 @@ _FORM_WORDS = (
     r"high|mid|middle|medium|low|formulation|group|arm|cohort|treatment|blinded|unblinded|open[- ]label|"
     r"genetical|recombination|recombinant|product|study|drug|investigational|administration|mode|of|"
     r"a|an|the|day|days|per|every|one|two|alone|only|monotherapy|single[- ]agent|loading|maintenance|"
-    r"phase|determined|as|in|1|2|3|4|i|ii"
+    r"phase|determined|as|in|1|2|3|4|i|ii|iontophoresis|nebuli[sz]ed|nebuli[sz]ation|instillation"
 )
 _FORM = re.compile(rf"(?<![\w-])(?:{_FORM_WORDS})\.?(?![\w-])", re.IGNORECASE)
 _TRADEMARK = re.compile(r"[®™©℠]|\(\s*(?:TM|R)\s*\)|\bTM\b")
@@ -93,10 +93,18 @@ _CLASS = re.compile(
     re.IGNORECASE,
 )
 
+#: what a test, a sample or a device registered as a drug is called: it names no substance
+#: ("Blood samples for Chemistry", "Pregnancy test", "PerQdisc Nucleus Replacement System")
+_NO_SUBSTANCE = re.compile(
+    r"\b(?:blood (?:samples?|draws?|tests?)|samples?|sampling|tests?|testing|assays?|biops(?:y|ies)|"
+    r"devices?|implants?|disc|nucleus replacement|replacement system)\b",
+    re.IGNORECASE,
+)
+
 
 #: registry MeSH terms that name a class, a procedure or a test, never one drug
 _CLASS_TERM = re.compile(r"(?:inhibitors|agents|antibodies|preparations|therapy|therapies|tests|vaccines|drugs|"
-                         r"procedures|protocols?|products|solutions|combinations?|compounds|radiotherapy)$|"
+                         r"procedures|protocols?|products|solutions|combinations?|compounds|radiotherapy|radiation)$|"
                          r"\bas topic\b|,", re.IGNORECASE)
 
 
@@ -162,10 +170,18 @@ def combination_parts(name: str) -> list[str]:
     return [p.strip() for p in parts if p.strip() and re.search(r"\w", p)]
 
 
-def role(name: str) -> tuple[str | None, str | None]:
+def role(name: str, other_names: tuple[str, ...] | list[str] = ()) -> tuple[str | None, str | None]:
     """What a drug-type intervention is when it names no drug under test: ``CONTROL`` (with the drug
-    a placebo imitates, when named), ``STANDARD_OF_CARE`` or ``DRUG_CLASS``; (None, None) for a name
-    that may be a drug. ``DRUG_CLASS`` is only a candidate: the caller uses it when no drug links."""
+    a placebo imitates, when named), ``STANDARD_OF_CARE``, ``DRUG_CLASS`` or ``NO_SUBSTANCE`` (a
+    test, a sample or a device, by its name or one of its ``other_names``); (None, None) for a name
+    that may be a drug. ``DRUG_CLASS`` and ``NO_SUBSTANCE`` are only candidates: the caller uses
+    them when no drug links.
+
+    >>> role("Blood samples for Hematology")
+    ('NO_SUBSTANCE', None)
+    >>> role("PerQdisc", ["PerQdisc Nucleus Replacement System"])
+    ('NO_SUBSTANCE', None)
+    """
     if _PLACEBO.search(name):
         match = _PLACEBO_OF.match(name)
         imitated = None
@@ -178,6 +194,8 @@ def role(name: str) -> tuple[str | None, str | None]:
         return "STANDARD_OF_CARE", None
     if _CLASS.search(name):
         return "DRUG_CLASS", None
+    if any(_NO_SUBSTANCE.search(text) for text in (name, *other_names)):
+        return "NO_SUBSTANCE", None
     return None, None
 
 

@@ -43,6 +43,11 @@ DRUG_KEYS = ("drug interventions", "drug interventions linked")
 DRUG_COUNTS: tuple[tuple[str, str], ...] = (
     (DRUG_KEYS[0], "SELECT (COUNT(DISTINCT ?i) AS ?n) WHERE {" + _DRUG_INTERVENTION + " }"),
     (DRUG_KEYS[1], "SELECT (COUNT(DISTINCT ?i) AS ?n) WHERE {" + _DRUG_INTERVENTION + " ?i tg:drug ?d }"),
+    # the drugs any intervention is linked to (a placebo's drug is not: tg:placeboLink), and of
+    # those the ones some loaded source gives a mechanism-of-action target
+    ("drugs linked to interventions", "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?t tg:intervention/tg:drug ?d }"),
+    ("linked drugs with a target",
+     "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?t tg:intervention/tg:drug ?d FILTER EXISTS { ?d tg:hasTarget ?x } }"),
 )
 
 

@@ -18,7 +18,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
 from graph import __version__, drug_text, iris
 from graph.linking import Link, Linker, norm
-from graph.records import Age, Contact, DatePoint, Intervention, Organization, Trial
+from graph.records import Age, Contact, DatePoint, Intervention, MeshTerm, Organization, Trial
 from graph.terms import (
     XSD_ANYURI,
     XSD_DATE,
@@ -366,22 +366,64 @@ class _TrialMapper:
                 links.setdefault(link.target, link._replace(method="REGISTRY_MESH_XREF", rule=(
                     f"the registry's MeSH term {term.ui} ({term.term}) names the drug")))
                 continue
-            if drug_text.is_class_term(term.term):
-                continue  # a class or a procedure, not a drug
+            if item.intervention_type not in _DRUG_TYPES or drug_text.is_class_term(term.term):
+                continue  # a class, a procedure or radiation, not a drug
             rule = "the intervention's name is the registry's MeSH term for the study's interventions"
-            drug = iris.drug(term.term)  # a drug node named by the registry's MeSH term
-            node = iri(drug)
-            self.shared.add(node, _A, P.Drug)
-            self.shared.add(node, _LABEL, lit(term.term))
-            self.shared.add(node, _EXACT_MATCH, iri(descriptor))
+            drug = self.mesh_drug(term)
             links.setdefault(drug, Link(drug, "REGISTRY_MESH", term.term, rule))
         return list(links.values())
+
+    def mesh_drug(self, term: MeshTerm) -> str:
+        """A drug node named by a registry MeSH term, matched to its descriptor or concept."""
+        drug = iris.drug(term.term)
+        node = iri(drug)
+        self.shared.add(node, _A, P.Drug)
+        self.shared.add(node, _LABEL, lit(term.term))
+        self.shared.add(node, _EXACT_MATCH, iri(iris.mesh(term.ui)))
+        return drug
+
+    def remaining_mesh_link(self, item: Intervention, linked: set[str], names: set[str], drug_items: int) -> Link | None:
+        """The drug of the one drug intervention left unlinked, by the one registry MeSH term that no
+        other intervention accounts for ("AC0010" beside pemetrexed and cisplatin, the record's terms
+        Pemetrexed, Cisplatin and abivertinib). Only when the registry gives as many terms as the
+        record has drug interventions, so that each term stands for one of them; a term accounts for
+        an intervention when it is the MeSH identifier of a drug linked in the trial, names such a
+        drug, or is an intervention's name."""
+        terms = [term for term in self.trial.intervention_meshes if term.term]
+        if not terms or len(terms) != drug_items:
+            return None
+        linker, left = self.linker, []
+        for term in terms:
+            if norm(term.term) in names or linker.drug_for_mesh(iris.mesh(term.ui)) in linked:
+                continue
+            named = {link.target for link in linker.link_drug(term.term)}
+            if named & linked:
+                continue
+            left.append((term, named))
+        if len(left) != 1:
+            return None
+        term, named = left[0]
+        if drug_text.is_class_term(term.term):
+            return None
+        rule = (f"the registry's MeSH term {term.ui} ({term.term}) is the one term no other intervention of the "
+                f"trial accounts for, and {item.name!r} the one drug intervention no name links")
+        drug = linker.drug_for_mesh(iris.mesh(term.ui))
+        if drug is None and len(named) == 1:
+            drug = next(iter(named))
+        if drug is not None:
+            return Link(drug, "REGISTRY_MESH_XREF", term.term, rule)
+        return Link(self.mesh_drug(term), "REGISTRY_MESH", term.term, rule)
 
     def interventions(self) -> None:
         trial, out, t = self.trial, self.out, self.t
         nodes: dict[str, str] = {}
         interventions = list(trial.interventions)
         derived: dict[int, Link] = {}
+        #: the drug-type interventions with no link and no role, the drugs linked and the names seen
+        unlinked: list[tuple[int, str, Intervention]] = []
+        linked: set[str] = set()
+        names: set[str] = set()
+        drug_items = 0  #: drug-type interventions other than controls
         if not interventions and trial.study_type == "EXPANDED_ACCESS" and trial.brief_summary:
             rule = "an expanded-access record that lists no intervention: the drug its summary names"
             for link in self.linker.find_drugs(trial.brief_summary, rule=rule):
@@ -398,7 +440,8 @@ class _TrialMapper:
             out.code(node, P.interventionType, "itype", item.intervention_type, "intervention.type")
             out.text(node, P.description, item.description)
             out.texts(node, P.otherName, item.other_names)
-            role, imitated = drug_text.role(item.name) if item.intervention_type in _DRUG_TYPES else (None, None)
+            role, imitated = (drug_text.role(item.name, item.other_names) if item.intervention_type in _DRUG_TYPES
+                              else (None, None))
             if i - 1 in derived:
                 links = [derived[i - 1]]
             elif role == "CONTROL":
@@ -408,13 +451,23 @@ class _TrialMapper:
                     self.link_node(node, self.part(f"intervention-{i}-placebo", k), link, P.placeboLink, P.drug, P.DrugLink)
             else:
                 links = self.drug_links(item)
-            for k, link in enumerate(links, start=1):
-                out.add(node, P.drug, iri(link.target))
-                self.link_node(node, self.part(f"intervention-{i}-drug", k), link, P.drugLink, P.drug, P.DrugLink)
+            if item.intervention_type in _DRUG_TYPES and role != "CONTROL":
+                drug_items += 1
+                if not links and role is None:
+                    unlinked.append((i, node, item))
+            self.emit_links(node, i, links)
+            linked.update(link.target for link in links)
+            names.update(norm(n) for n in (item.name, *item.other_names))
             if not links and role:
                 out.add(node, P.interventionRole, iri(SCHEMES["irole"].concept(role)))
-            elif not links and item.intervention_type in _DRUG_TYPES:  # placebos and the like have a role
-                out.add(node, P.qualityFlag, _UNLINKED_DRUG)
+        if len(unlinked) == 1:
+            i, node, item = unlinked[0]
+            link = self.remaining_mesh_link(item, linked, names, drug_items)
+            if link is not None:
+                self.emit_links(node, i, [link])
+                unlinked = []
+        for _, node, _ in unlinked:  # placebos and the like have a role
+            out.add(node, P.qualityFlag, _UNLINKED_DRUG)
         arms: dict[str, str] = {}
         for i, arm in enumerate(trial.arms, start=1):
             node = self.part("arm", i)
@@ -436,6 +489,11 @@ class _TrialMapper:
                     pairs.add((arms[label.casefold()], self.part("intervention", i)))
         for arm_node, intervention_node in sorted(pairs):
             out.add(arm_node, P.armIntervention, intervention_node)
+
+    def emit_links(self, node: str, i: int, links: list[Link]) -> None:
+        for k, link in enumerate(links, start=1):
+            self.out.add(node, P.drug, iri(link.target))
+            self.link_node(node, self.part(f"intervention-{i}-drug", k), link, P.drugLink, P.drug, P.DrugLink)
 
     def mentions(self, node: str, text: str | None, kind: str, where: str) -> None:
         """Drugs named in free text, linked as mentions (not as interventions)."""

@@ -403,7 +403,7 @@ SCHEMES: dict[str, CodeScheme] = {
             "CURATED_RULE", "REGISTRY_MESH", "TEXT_MENTION", "NAME_VARIANT", "SALT_FOLDED", "COMBINATION_PART",
             "PARTIAL_MATCH", "SPELLING_VARIANT", "REGISTRY_MESH_XREF", "INVERTED_TERM", "BROADER_TERM",
         )),
-        CodeScheme("InterventionRole", "irole", ("CONTROL", "STANDARD_OF_CARE", "DRUG_CLASS")),
+        CodeScheme("InterventionRole", "irole", ("CONTROL", "STANDARD_OF_CARE", "DRUG_CLASS", "NO_SUBSTANCE")),
     )
 }
 
