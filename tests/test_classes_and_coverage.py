@@ -302,3 +302,62 @@ def test_a_placebo_reaches_the_drug_it_imitates_by_a_link_of_its_own(real) -> No
     # every placebo of a named drug has its link (4 in the real records)
     count = lambda where: int(next(iter(real.query(PREFIXES + f"SELECT (COUNT(DISTINCT ?i) AS ?n) WHERE {{ {where} }}")))["n"].value)  # noqa: E731
     assert count("?i tg:placeboLink/tg:drug ?d") == count("?i tg:placeboOf ?d") >= 3
+
+
+# --- what stays unlinked, and why ----------------------------------------------------------------
+
+
+def _interventions_of(store, nct: str) -> dict[str, dict[str, set[str]]]:
+    """Each intervention of a trial by label: its roles, quality flags and linked drugs' labels (lower case)."""
+    found: dict[str, dict[str, set[str]]] = {}
+    for r in store.query(PREFIXES + f"""SELECT ?label ?role ?flag ?drug WHERE {{
+        ?t tg:nctId "{nct}" ; tg:intervention ?i . ?i <http://www.w3.org/2000/01/rdf-schema#label> ?label .
+        OPTIONAL {{ ?i tg:interventionRole ?role }} OPTIONAL {{ ?i tg:qualityFlag ?flag }}
+        OPTIONAL {{ ?i tg:drugLink/tg:drug/<http://www.w3.org/2000/01/rdf-schema#label> ?drug }} }}"""):
+        entry = found.setdefault(r["label"].value, {"role": set(), "flag": set(), "drug": set()})
+        for key in ("role", "flag", "drug"):
+            if r[key] is not None:
+                entry[key].add(r[key].value.rsplit("/", 1)[-1].lower())
+    return found
+
+
+def test_tests_and_samples_entered_as_drugs_are_no_substance_not_unlinked(real, registry_json) -> None:
+    """NCT06620835 lists blood samples and a pregnancy test as BIOLOGICAL interventions: they name no
+    substance, so they carry that role and are not counted as unlinked drugs."""
+    names = [i["name"] for i in registry_json["NCT06620835"]["protocolSection"]["armsInterventionsModule"]["interventions"]
+             if "sample" in i["name"].lower() or "pregnancy test" in i["name"].lower()]
+    assert len(names) == 4
+    found = _interventions_of(real, "NCT06620835")
+    for name in names:
+        assert found[name]["role"] == {"irole-no_substance"}, (name, found[name])
+        assert not found[name]["drug"] and "quality-unlinked_drug" not in found[name]["flag"], name
+
+
+def test_the_one_unexplained_registry_mesh_term_links_the_one_unlinked_drug(real, registry_json) -> None:
+    """NCT03058094 tests pemetrexed, 'Cisplatin 75mg/m2' and the code AC0010, and the registry's MeSH terms are
+    pemetrexed, cisplatin and abivertinib: the one term no name explains links the one intervention no name
+    links. NCT05994131 (IN10018, furmonertinib; the registry's only term: aflutinib, another name of
+    furmonertinib) has fewer terms than drug interventions, so IN10018 is not given aflutinib."""
+    record = registry_json["NCT03058094"]
+    assert [m["term"] for m in record["derivedSection"]["interventionBrowseModule"]["meshes"]][-1] == "abivertinib"
+    found = _interventions_of(real, "NCT03058094")
+    assert found["AC0010"]["drug"] == {"abivertinib"}
+    method = {r["m"].value for r in real.query(PREFIXES + """SELECT ?m WHERE { ?t tg:nctId "NCT03058094" ;
+        tg:intervention ?i . ?i <http://www.w3.org/2000/01/rdf-schema#label> "AC0010" ; tg:drugLink/tg:matchMethod ?m }""")}
+    assert {m.rsplit("-", 1)[-1] for m in method} == {"REGISTRY_MESH_XREF"}
+    other = _interventions_of(real, "NCT05994131")
+    assert not other["IN10018"]["drug"] and "quality-unlinked_drug" in other["IN10018"]["flag"]
+
+
+def test_unlinked_interventions_lists_every_flagged_intervention_once_by_name(real) -> None:
+    flagged = Counter(r["i"].value.lower() for r in real.query(PREFIXES + """SELECT ?x ?i WHERE {
+        ?x tg:qualityFlag <https://w3id.org/trialgraph/code/quality-UNLINKED_DRUG> ;
+           <http://www.w3.org/2000/01/rdf-schema#label> ?i }"""))
+    found = rows("unlinked_interventions", store=real)
+    assert found and len({r["name"].lower() for r in found}) == len({(r["name"].lower(), r["type"]) for r in found})
+    by_name = Counter()
+    for r in found:
+        by_name[r["name"].lower()] += int(r["interventions"])
+    assert by_name == flagged
+    counts = [int(r["interventions"]) for r in found]
+    assert counts == sorted(counts, reverse=True)  # most frequent first
