@@ -28,7 +28,7 @@ from typing import Any, Iterator
 import pyoxigraph as ox
 import pytest
 
-from graph.reports import Report, Resolver, bind, load_reports, run
+from graph.reports import Report, Resolver, _projection, bind, load_reports, run
 from graph.store import open_store
 from tests.conftest import ROOT
 from tests.test_reports import concat_columns, required_values
@@ -183,6 +183,22 @@ def _rows(report: Report, columns: list[str], rows: list[dict[str, tuple[str, st
         return (kind, value, extra)
 
     return sorted(tuple(cell(c, row) for c in columns) for row in rows)
+
+
+@pytest.mark.parametrize("name", sorted(REPORTS))
+def test_a_report_stays_a_query_when_grlc_pastes_its_values(name: str) -> None:
+    """grlc's substitution, done here as grlc does it (every ``?_name`` in the text replaced by the
+    value, an IRI between ``<`` and ``>``): what is left must parse, and still project every column."""
+    report = REPORTS[name]
+    text = report.sparql
+    for param in report.parameters.values():
+        value = "<urn:example:x>" if param.kind == "iri" else '"x"'
+        text = text.replace("?" + param.variable, value)
+    try:
+        ox.Store().query(text)
+    except SyntaxError as exc:
+        pytest.fail(f"{name}: grlc would send a query that does not parse: {exc}")
+    assert _projection(text) == report.columns
 
 
 def test_grlc_lists_every_report_with_its_parameters(grlc: Grlc) -> None:
