@@ -5,8 +5,12 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STORE  ?= trialgraph-store
+# grlc (a client the tests drive against `trialgraph serve`) pins its own Flask, requests, rdflib ...:
+# it lives in a virtual environment of its own, never in $(VENV).
+GRLC_VENV    ?= .venv-grlc
+GRLC_VERSION ?= 1.3.11
 
-.PHONY: run test setup test-setup system-deps bench clean
+.PHONY: run test setup test-setup system-deps grlc bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "trialgraph needs Python 3.11 or newer")'
@@ -23,7 +27,17 @@ $(VENV)/.test-installed: $(VENV)/.installed
 
 setup: $(VENV)/.installed
 
-test-setup: $(VENV)/.test-installed system-deps
+test-setup: $(VENV)/.test-installed system-deps grlc
+
+# grlc in its own environment, for tests/test_grlc.py (which finds it at $(GRLC_VENV), or at
+# TRIALGRAPH_GRLC_VENV when that is set).
+grlc: $(GRLC_VENV)/.installed-$(GRLC_VERSION)
+
+$(GRLC_VENV)/.installed-$(GRLC_VERSION):
+	$(PYTHON) -m venv $(GRLC_VENV)
+	$(GRLC_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(GRLC_VENV)/bin/python -m pip install --quiet 'grlc==$(GRLC_VERSION)'
+	@touch $@
 
 # Debian packages the tests drive for real (browser, RDF parser, SPARQL server).
 system-deps:
@@ -34,7 +48,7 @@ run: setup
 	$(BIN)/trialgraph report run drug_target_condition --store $(STORE)
 
 test: test-setup
-	$(BIN)/python -m pytest
+	TRIALGRAPH_GRLC_VENV=$(abspath $(GRLC_VENV)) $(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) $(STORE) build dist *.egg-info
+	rm -rf $(VENV) $(GRLC_VENV) $(STORE) build dist *.egg-info

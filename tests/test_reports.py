@@ -867,7 +867,7 @@ def test_cli_report_show(capfd: pytest.CaptureFixture[str]) -> None:
     assert out.startswith("trials_by_target: Trials whose drug acts on a target\n")
     assert "tags: targets, trials" in out
     assert "-p target=VALUE   target (iri, required) example CD38" in out
-    assert "SELECT DISTINCT ?_target_iri ?symbol ?nct" in out and "PREFIX tg: <https://w3id.org/trialgraph/vocab#>" in out
+    assert "SELECT DISTINCT $_target_iri ?symbol ?nct" in out and "PREFIX tg: <https://w3id.org/trialgraph/vocab#>" in out
     assert main(["report", "show", "trials_by_targets"]) == 1
     assert "no report named 'trials_by_targets' — did you mean trials_by_target?" in capfd.readouterr().err
 
