@@ -515,6 +515,20 @@ class Linker:
         key = norm(text)
         if len(key) < 7 or " " in key or not key.isalpha():
             return None
+        cache = self.__dict__.setdefault("_near_cache", {})  # names recur across trials: measure once each
+        if key not in cache:
+            if len(cache) >= 50_000:
+                cache.clear()
+            cache[key] = self._nearest(key)
+        found = cache[key]
+        if found is None:
+            return None
+        drug, closest, source = found
+        return Link(drug, "SPELLING_VARIANT", text.strip(), f"{closest} letter(s) from a drug's INN", source)
+
+    def _nearest(self, key: str) -> tuple[str, int, str | None] | None:
+        """The one drug whose INN is nearest ``key`` (within 1 letter, 2 from 9 letters on), its
+        distance and source; None if none is, or two are as near."""
         limit = 1 if len(key) < 9 else 2
         best: dict[str, tuple[int, str]] = {}
         for candidate, drug, source in self._near.get(key[:2], ()):
@@ -529,8 +543,7 @@ class Linker:
         drugs = [drug for drug, (d, _) in best.items() if d == closest]
         if len(drugs) != 1:
             return None  # as close to two drugs: not a spelling variant of either
-        return Link(drugs[0], "SPELLING_VARIANT", text.strip(),
-                    f"{closest} letter(s) from a drug's INN", best[drugs[0]][1] or None)
+        return drugs[0], closest, best[drugs[0]][1] or None
 
     def find_drugs(self, text: str, *, method: str | None = "TEXT_MENTION", rule: str | None = None) -> list[Link]:
         """Drugs named anywhere in a text, one link per drug (first mention). Only names safe in
