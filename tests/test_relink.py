@@ -33,9 +33,13 @@ def records(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """Real records both ways a reader hands them over: lines of JSON Lines (bytes, with mapping
     keys) and the studies of a JSON array (decoded, without)."""
     lines = shared("ctgov-json", "collections", "combined_unique_studies.jsonl").read_text(encoding="utf-8")
-    subset = tmp_path_factory.mktemp("records") / "subset.jsonl"
-    subset.write_text("".join(lines.splitlines(keepends=True)[:40]), encoding="utf-8")
-    return [subset, shared("ctgov-json", "collections", "nsclcbench_ctg-studies.json")]
+    folder = tmp_path_factory.mktemp("records")
+    subset = folder / "subset.jsonl"
+    subset.write_text("".join(lines.splitlines(keepends=True)[:30]), encoding="utf-8")
+    array = folder / "nsclc-subset.json"
+    studies = json.loads(shared("ctgov-json", "collections", "nsclcbench_ctg-studies.json").read_text(encoding="utf-8"))
+    array.write_text(json.dumps(studies[:30]), encoding="utf-8")
+    return [subset, array]
 
 
 def _nct_ids(records: list[Path]) -> set[str]:

@@ -94,6 +94,14 @@ VIRTUOSO_WRONG = {
         "those the MeSH tree does: the tree's part is a sub-select over meshv:broaderDescriptor* whose "
         "end is the report's parameter, given as a VALUES block outside the sub-select (not yet "
         "reduced to a minimal query; Oxigraph server and the embedded store agree)"),
+    "unlinked_interventions": (
+        "Virtuoso 7.2 answers an empty GROUP_CONCAT (a name with no other names) with an empty value "
+        "where the embedded store and Oxigraph server leave ?otherNames unbound; moving the other names "
+        "into an OPTIONAL sub-select made Virtuoso drop them for names that have some"),
+    "recruiting_sites (no filter)": (
+        "Virtuoso 7.2 gives a site whose records spell its city in two cases (NCT05814159's "
+        "Shinjuku-Ku / Shinjuku-ku) the other spelling as MIN(?city): its string order is not the "
+        "codepoint order SPARQL's ORDER BY and MIN use on the other engines (not reduced further)"),
     "network": "built from network_drugs, which Virtuoso 7.2 answers wrongly (see that report)",
     "validate_checks": "runs check_domain_range, which Virtuoso 7.2 answers wrongly (see that report)",
 }
@@ -378,7 +386,8 @@ def test_report_answers_as_the_embedded_store(request: pytest.FixtureRequest, re
     report = load_reports()[name]
     expected = run(reference, report, params)
     got = run(remote, report, params)
-    _wrong_on_virtuoso(request, remote, name)
+    unfiltered = f"{name} (no filter)"  # a deviation that only the whole listing shows
+    _wrong_on_virtuoso(request, remote, unfiltered if not params and unfiltered in VIRTUOSO_WRONG else name)
     assert_same_answer(report.sparql, expected, got)
 
 
