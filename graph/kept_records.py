@@ -92,22 +92,25 @@ class KeptRecords:
 
     def put(self, rows: Iterable[tuple[str, KeptRecord]], context: bytes) -> None:
         """Keep each (trial graph, record), mapped in ``context``, in place of what was kept for that graph."""
-        values = [(g, r.fmt, r.source, r.position, r.decoded, int(r.marked), r.payload, context) for g, r in rows]
-        if not values:
-            return
-        with self._lock:
-            self._db.execute("BEGIN")
-            self._db.executemany("INSERT OR REPLACE INTO record VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values)
-            self._db.execute("COMMIT")
+        self._many("INSERT OR REPLACE INTO record VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   [(g, r.fmt, r.source, r.position, r.decoded, int(r.marked), r.payload, context) for g, r in rows])
 
     def delete(self, graphs: Iterable[str]) -> None:
-        values = [(g,) for g in graphs]
+        self._many("DELETE FROM record WHERE graph = ?", [(g,) for g in graphs])
+
+    def _many(self, sql: str, values: list[tuple]) -> None:
+        """One statement for each row of ``values``, in one transaction."""
         if not values:
             return
         with self._lock:
             self._db.execute("BEGIN")
-            self._db.executemany("DELETE FROM record WHERE graph = ?", values)
+            self._db.executemany(sql, values)
             self._db.execute("COMMIT")
+
+    def mapped_otherwise(self, context: bytes) -> int:
+        """How many records were mapped in another context than ``context`` (no payload is read)."""
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM record WHERE context != ?", (context,)).fetchone()[0]
 
     def graphs(self) -> set[str]:
         with self._lock:

@@ -681,15 +681,7 @@ class Loader:
                 state = self.linker if self._linker_given else linker_stamp(self.store)
                 self._context = self._writer.context = mapping_context(state, self.strict)
                 self._stored_keys = self._writer.stored_keys()
-            try:
-                self._load_trials(trial_sources, sizes)
-                self._flush()
-            except KeyboardInterrupt:
-                self._writer.abort()
-                raise
-            finally:
-                if not self._writer.aborted:
-                    self._writer.close()
+            self._through_writer(lambda: self._load_trials(trial_sources, sizes))
             self._count_repeats(self._repeats)  # those after the last batch
             self._repeats = 0
             progress.update(self._done_bytes, self.summary.studies, self.summary.quads)
@@ -761,20 +753,19 @@ class Loader:
                                collect_shared=not summary.not_kept)
         self._context = mapping_context(linker_stamp(self.store), self.strict)
 
-        def rows() -> Iterator[tuple[str, RawRecord, bytes]]:
+        def raws() -> Iterator[RawRecord]:
             count = 0
             for graph, row in kept.records():
                 if graph in held:
                     count += 1
                     raw = RawRecord(row.fmt, row.source, row.position, row.payload_value(), count, row.marked)
                     raw.key = mapping_key(self._context, raw)
-                    yield graph, raw, row.context
+                    yield raw
 
         # stale: a trial mapped with other reference data or code (its kept record says with which), or
         # the entities graph lost (a crash while it was rebuilt removes it whole)
         stale = bool(held) and not summary.not_kept and not self.store.has_graph(ENTITIES_GRAPH)
-        if not stale:
-            stale = any(context != self._context for _, _, context in rows())
+        stale = stale or kept.mapped_otherwise(self._context) > 0  # the rows left are all of graphs held
         if not stale:
             self._writer.close()
             summary.studies = summary.unchanged = len(held)
@@ -782,19 +773,8 @@ class Loader:
             return summary
         self._progress = progress = Progress(len(held), stream=self.err, enabled=self.show_progress)
         try:
-            try:
-                self._writer.context = self._context
-                self._map_all(raw for _, raw, _ in rows())
-                self._flush()
-                self._writer.drain()
-                if self._writer.collected is not None:
-                    summary.entity_statements = self._writer.write_collected()
-            except KeyboardInterrupt:
-                self._writer.abort()
-                raise
-            finally:
-                if not self._writer.aborted:
-                    self._writer.close()
+            self._writer.context = self._context
+            self._through_writer(lambda: self._map_all(raws()), then=self._rebuild_entities)
             self._final_flush()
         except KeyboardInterrupt as exc:
             progress.close()
@@ -806,6 +786,29 @@ class Loader:
             progress.close()
         summary.seconds = time.monotonic() - started
         return summary
+
+    def _rebuild_entities(self) -> None:
+        assert self._writer is not None
+        self._writer.drain()
+        if self._writer.collected is not None:
+            self.summary.entity_statements = self._writer.write_collected()
+
+    def _through_writer(self, work: Callable[[], None], then: Callable[[], None] | None = None) -> None:
+        """Run ``work``, which hands records on to the writer, hand over what is left pending, run
+        ``then``, and close the writer. An interrupt drops the batches waiting and lets the one being
+        written finish (every trial in the store stays whole)."""
+        assert self._writer is not None
+        try:
+            work()
+            self._flush()
+            if then is not None:
+                then()
+        except KeyboardInterrupt:
+            self._writer.abort()
+            raise
+        finally:
+            if not self._writer.aborted:
+                self._writer.close()
 
     def _stopped(self, exc: KeyboardInterrupt, trial_sources: list[tuple[Path, str]], sizes: dict[Path, int],
                  started: float) -> None:
