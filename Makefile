@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STORE  ?= trialgraph-store
+# test processes of `make test` (pytest-xdist; 0 runs the tests in one process)
+TEST_WORKERS ?= 2
 # grlc (a client the tests drive against `trialgraph serve`) pins its own Flask, requests, rdflib ...:
 # it lives in a virtual environment of its own, never in $(VENV).
 GRLC_VENV    ?= .venv-grlc
@@ -48,7 +50,7 @@ run: setup
 	$(BIN)/trialgraph report run drug_target_condition --store $(STORE)
 
 test: test-setup
-	TRIALGRAPH_GRLC_VENV=$(abspath $(GRLC_VENV)) $(BIN)/python -m pytest
+	TRIALGRAPH_GRLC_VENV=$(abspath $(GRLC_VENV)) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 clean:
 	rm -rf $(VENV) $(GRLC_VENV) $(STORE) build dist *.egg-info

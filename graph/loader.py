@@ -40,7 +40,7 @@ from graph import __version__, iris
 from graph.errors import GraphError, InputError
 from graph.kept_records import KeptRecord, KeptRecords
 from graph.progress import Progress
-from graph import linking
+from graph import linker_cache, linking
 from graph.linking import Linker
 from graph.paths import PACKAGE_DIR, seeds_dir
 from graph.readers import GRAPH_READERS, TRIAL_READERS, detect, rdf
@@ -1284,9 +1284,10 @@ def linker_stamp(store: EmbeddedStore) -> str:
 
 
 def build_linker(store: EmbeddedStore) -> Linker:
-    """A linker over the store's reference graphs and the curated rules and resolutions."""
+    """A linker over the store's reference graphs and the curated rules and resolutions — read back
+    from the user's cache when one was built over the same reference (:mod:`graph.linker_cache`)."""
     rules, resolutions, _ = _curated_rules()
-    return linking.from_store(store, rules, resolutions)
+    return linker_cache.cached(linker_stamp(store), lambda: linking.from_store(store, rules, resolutions))
 
 
 def _chunks(items: Iterable[RawRecord], size: int) -> Iterator[list[RawRecord]]:

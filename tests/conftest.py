@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 import json
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -21,6 +23,35 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 SHARED_DATA = Path(os.environ.get("TRIALGRAPH_SHARED_DATA", ROOT.parent / "shared" / "data"))
 REQUIRE_ALL = os.environ.get("TRIALGRAPH_REQUIRE_ALL") == "1"
+
+# Built linkers are kept in a cache directory of the test session's own (never the user's), which
+# every test and every trialgraph process a test starts shares: a store built from the same
+# reference state reads its linker back instead of building it again.
+_SESSION_CACHE = None
+if "TRIALGRAPH_CACHE" not in os.environ:
+    _SESSION_CACHE = tempfile.mkdtemp(prefix="trialgraph-test-cache-")
+    os.environ["TRIALGRAPH_CACHE"] = _SESSION_CACHE
+
+
+# pytest-xdist gives its workers COLUMNS=80 (and LINES), which would make every trialgraph process a
+# test starts draw a progress bar for a terminal it does not have
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.pop("COLUMNS", None)
+    os.environ.pop("LINES", None)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under ``pytest -n N --dist loadgroup`` (``make test``), each test module runs on one worker,
+    so its module fixtures are made once, and every test of the session's built real store runs on
+    the same worker, so that store is built once."""
+    for item in items:
+        shared_store = "built_real_store" in getattr(item, "fixturenames", ())
+        item.add_marker(pytest.mark.xdist_group("built-real-store" if shared_store else item.nodeid.split("::")[0]))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _SESSION_CACHE:
+        shutil.rmtree(_SESSION_CACHE, ignore_errors=True)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -210,3 +241,12 @@ def built_real_store(tmp_path_factory: pytest.TempPathFactory):
     assert summary.ok, err.getvalue()
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def built_real_validation(built_real_store):
+    """``graph.validate.validate`` of :func:`built_real_store` (pySHACL over the whole store takes
+    more than a minute), once per test session for the tests that judge it."""
+    from graph.validate import validate
+
+    return validate(built_real_store)

@@ -186,13 +186,11 @@ def test_a_parameter_outside_the_select_list_is_bound(real, tmp_path: Path) -> N
 # --- 9. validate on a clean load of real data ----------------------------------------------------
 
 
-def test_a_clean_build_and_load_of_real_records_conforms(real) -> None:
+def test_a_clean_build_and_load_of_real_records_conforms(real, built_real_validation) -> None:
     """No SHACL violation on the shipped reference and the real records: open-source claims
     without a mechanism in words, and targets of other organisms without a gene symbol, are
     warnings; a complex's proteins get no gene symbol that belongs to another of its proteins."""
-    from graph.validate import validate
-
-    report = validate(real)
+    report = built_real_validation
     violations = [v for v in report.violations if v.severity == "Violation"]
     assert report.conforms and not violations, violations[:5]
     doubled = list(real.query("""PREFIX tg: <https://w3id.org/trialgraph/vocab#>

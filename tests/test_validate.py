@@ -258,22 +258,16 @@ def test_real_registry_records_conform(onto: EmbeddedStore) -> None:
 
 @pytest.mark.shared_data
 @pytest.mark.slow
-def test_real_records_linked_to_full_mesh_conform() -> None:
-    """The seeds, all 30,764 MeSH 2024 descriptors and the registry records, linked: every
-    descriptor, condition and MeSH link of a realistic graph meets its shape."""
-    mesh = shared("mesh", "mesh2024_descriptors.tsv")
-    records = shared("ctgov-json", "collections", "combined_unique_studies.jsonl")
-    handle = open_store(MEMORY)
-    try:
-        build(handle, err=io.StringIO(), progress=False, open_reference=False)
-        load(handle, mesh)
-        load(handle, records)
-        links = int(next(iter(handle.query("SELECT (COUNT(DISTINCT ?l) AS ?n) WHERE { ?l a tg:MeshLink }")))["n"].value)
-        assert links > 100
-        report = validate(handle)
-        assert report.conforms, report.to_text()
-    finally:
-        handle.close()
+def test_real_records_linked_to_full_mesh_conform(built_real_store, built_real_validation) -> None:
+    """The seeds, all 30,764 MeSH 2024 descriptors (shipped with the open reference) and the
+    registry records, linked: every descriptor, condition and MeSH link of a realistic graph meets
+    its shape (the store of ``trialgraph build`` and a load of the real records, tests/conftest.py)."""
+    count = "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a meshv:TopicalDescriptor }"
+    assert int(next(iter(built_real_store.query(count)))["n"].value) >= 30_764
+    links = int(next(iter(built_real_store.query("SELECT (COUNT(DISTINCT ?l) AS ?n) WHERE { ?l a tg:MeshLink }")))["n"].value)
+    assert links > 100
+    report = built_real_validation
+    assert report.conforms, report.to_text()
 
 
 # --- (d) one broken graph per family of shapes --------------------------------------------------
