@@ -308,7 +308,7 @@ def query(sparql: str | None, file: Path | None, fmt: str, store: str | None) ->
 
 def _not_a_query_hint(text: str) -> str | None:
     """What a text given in place of a query probably meant: an update, a named report, or a file."""
-    from graph.sparql_parse import update_operations
+    from graph.sparql import update_operations
 
     if update_operations(text):
         return ("this is a SPARQL Update, not a query: run it with trialgraph update '...' "
@@ -475,7 +475,7 @@ def update(sparql: str | None, file: Path | None, yes: bool, allow_service: bool
       trialgraph update --yes 'DROP GRAPH tgg:file/old-notes-ttl'
     """
     from graph.server.protocol import federation_used
-    from graph.sparql_parse import DESTRUCTIVE, update_operations
+    from graph.sparql import DESTRUCTIVE, update_operations
 
     text = _read_query(sparql, file)
     if not text.strip():

@@ -222,7 +222,7 @@ def action_quads(actions: Iterable[PharmacologicalAction]) -> _Out:
 
 def write(graph: str, out: _Out, *, label: str, fmt: str, release: str | None, loaded_at: str) -> "GraphWrite":
     """The whole graph of one source file, replacing what the graph held, with its provenance."""
-    from graph.store import GraphWrite
+    from graph.writes import GraphWrite
 
     g = iri(graph)
     quads = [Quad(s, p, o, g) for s, p, o in out.lines]

@@ -5,7 +5,7 @@
 Fuseki, GraphDB, Neptune or any other standard endpoint:
 
 - queries are POSTed to the query URL; our prefixes are prepended (those the query does not declare
-  itself) and report parameters arrive as a ``VALUES`` block (:func:`graph.reports.with_values`),
+  itself) and report parameters arrive as a ``VALUES`` block (:func:`graph.sparql.with_values`),
   since endpoints have no pre-bound variables. Results are parsed by pyoxigraph into the very types
   the embedded store returns (``QuerySolutions``, ``QueryBoolean``, ``QueryTriples``);
 - each trial's named graph is replaced with one Graph Store Protocol ``PUT`` (N-Triples), graphs are
@@ -47,7 +47,8 @@ import pyoxigraph as ox
 
 from graph import __version__
 from graph.errors import QueryError, StoreError
-from graph.vocab import PREFIXES, TG
+from graph.sparql import order_keys, query_form, with_prefixes, with_values
+from graph.vocab import TG
 
 #: Servers whose defaults (update and graph-store URLs, union default graph) trialgraph knows.
 SERVERS = ("oxigraph", "virtuoso", "fuseki", "graphdb", "generic")
@@ -388,68 +389,6 @@ def _sort_bindings(data: dict[str, Any], keys: list[tuple[str, bool]]) -> None:
         bindings.sort(key=functools.cmp_to_key(compare))
 
 
-_ORDER_BY = re.compile(r"\bORDER\s+BY\b(.*)$", re.IGNORECASE | re.DOTALL)
-_ORDER_TERM = re.compile(r"\s*(?:(ASC|DESC)\s*\(\s*[?$](\w+)\s*\)|[?$](\w+))", re.IGNORECASE)
-
-
-def order_keys(sparql: str) -> list[tuple[str, bool]] | None:
-    """The outermost ORDER BY of a query as (variable, descending) pairs, when it orders by plain
-    variables and has no LIMIT or OFFSET (a cut result cannot be sorted again); else None."""
-    code = _code(sparql)
-    depth, end = 0, -1
-    for i, ch in enumerate(code):
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                end = i
-    tail = code[end + 1:]
-    match = _ORDER_BY.search(tail)
-    if match is None or re.search(r"\b(LIMIT|OFFSET)\b", tail, re.IGNORECASE):
-        return None
-    text, keys, pos = match.group(1).rstrip(), [], 0
-    while pos < len(text):
-        term = _ORDER_TERM.match(text, pos)
-        if term is None:
-            return None  # an expression: leave the server's order alone
-        keys.append((term.group(2) or term.group(3), (term.group(1) or "").upper() == "DESC"))
-        pos = term.end()
-        while pos < len(text) and text[pos].isspace():
-            pos += 1
-    return keys or None
-
-
-# --- query text ----------------------------------------------------------------------------------
-
-_TOKENS = re.compile(
-    r"""'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|<[^<>"{}|^`\\\s]*>|\#[^\n]*""",
-    re.DOTALL,
-)
-_FORM = re.compile(r"(?<![\w:?$])(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
-_PREFIX_DECL = re.compile(r"(?<![\w:?$])PREFIX\s+([A-Za-z][\w.-]*)?\s*:", re.IGNORECASE)
-
-
-def _code(sparql: str) -> str:
-    """The query without its strings, IRIs and comments (so keywords can be looked for)."""
-    return _TOKENS.sub(" ", sparql)
-
-
-def query_form(sparql: str) -> str:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE."""
-    match = _FORM.search(_code(sparql))
-    if match is None:
-        raise QueryError("malformed SPARQL: no SELECT, ASK, CONSTRUCT or DESCRIBE — expected a SPARQL query")
-    return match.group(1).upper()
-
-
-def with_prefixes(sparql: str) -> str:
-    """``PREFIX`` lines for our prefixes that the query does not declare itself, then the query."""
-    declared = {m.group(1) or "" for m in _PREFIX_DECL.finditer(_code(sparql))}
-    header = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items() if name not in declared)
-    return header + sparql
-
-
 def _iri(value: str) -> str:
     return str(ox.NamedNode(value))
 
@@ -644,8 +583,6 @@ class RemoteStore:
         interface; an endpoint always answers over its union default graph.
         """
         if substitutions:
-            from graph.reports import with_values
-
             sparql = with_values(sparql, substitutions)
         form = query_form(sparql)
         accept = _NTRIPLES if form in ("CONSTRUCT", "DESCRIBE") else _RESULTS_JSON

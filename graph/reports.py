@@ -28,6 +28,7 @@ from graph import iris, paths
 from graph.errors import ReportError
 from graph.linking import norm
 from graph.results import Table
+from graph.sparql import lateral, missing_prefixes, strip_comments, values_block, with_values
 from graph.terms import XSD
 from graph.vocab import BIOREGISTRY_NS, PREFIXES, REPORT_NS, SCHEMES, TRIAL_NS, sparql_prefixes
 
@@ -164,7 +165,7 @@ def _variable_line(text: str, variable: str) -> int | None:
     """The file line where ``?variable`` is first written outside comments."""
     pattern = re.compile(r"[?$]" + re.escape(variable) + r"\b")
     for number, line in enumerate(text.splitlines(), start=1):
-        if pattern.search(_strip_comments(line)):
+        if pattern.search(strip_comments(line)):
             return number
     return None
 
@@ -199,7 +200,7 @@ def parse_report(path: Path) -> Report:
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise _error(path, where.get("tags"), "tags must be a list of words")
     body = "\n".join(line for line in text.splitlines() if not line.startswith("#+"))
-    form_match = _QUERY_FORM.search(_strip_comments(body))
+    form_match = _QUERY_FORM.search(strip_comments(body))
     if not form_match:
         raise _error(path, 1, "no SELECT, ASK, CONSTRUCT or DESCRIBE — expected a SPARQL query")
     try:
@@ -216,14 +217,6 @@ def parse_report(path: Path) -> Report:
         tags=tags, sparql=body.strip() + "\n", form=form_match.group(1).upper(), parameters=parameters,
         chart=chart, header=header,
     )
-
-
-_COMMENT_OR_TOKEN = re.compile(r'<[^<>"{}|^`\\\s]*>|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|#[^\n]*')
-
-
-def _strip_comments(text: str) -> str:
-    """The SPARQL without its ``#`` comments (a ``#`` inside an IRI or a string is kept)."""
-    return _COMMENT_OR_TOKEN.sub(lambda m: "" if m.group().startswith("#") else m.group(), text)
 
 
 def _line_of(exc: BaseException, text: str, body: str) -> int | None:
@@ -253,7 +246,7 @@ def _short(exc: BaseException) -> str:
 def _parameters(path: Path, text: str, body: str, header: Mapping[str, Any], where: Mapping[str, int],
                 header_lines: list[tuple[int, str]]) -> dict[str, Parameter]:
     params: dict[str, Parameter] = {}
-    for variable in sorted(set(_VARIABLE.findall(_strip_comments(body)))):
+    for variable in sorted(set(_VARIABLE.findall(strip_comments(body)))):
         match = _PARAM.match(variable)
         if not match:
             continue
@@ -538,73 +531,7 @@ def bind(report: Report, values: Mapping[str, str], resolver: Resolver) -> dict[
             for p in report.parameters.values() if ox.Variable(p.variable) in out}
 
 
-def values_block(bindings: Mapping[ox.Variable, ox.NamedNode | ox.Literal]) -> str:
-    """The bindings as a SPARQL ``VALUES`` clause (terms serialised by pyoxigraph, never by hand)."""
-    if not bindings:
-        return ""
-    names = " ".join(f"?{v.value}" for v in bindings)
-    terms = " ".join(str(t) for t in bindings.values())
-    return f"VALUES ({names}) {{ ({terms}) }}"
-
-
-def with_values(sparql: str, bindings: Mapping[ox.Variable, ox.NamedNode | ox.Literal]) -> str:
-    """The query with a ``VALUES`` block at the start of its outermost ``WHERE`` group, for engines
-    without substitutions (rdflib, remote endpoints)."""
-    block = values_block(bindings)
-    if not block:
-        return sparql
-    match = re.search(r"\bWHERE\s*\{", sparql, re.IGNORECASE)
-    if match is None:  # "SELECT * { ... }" without WHERE
-        match = re.search(r"\{", _strip_comments(sparql))
-    if match is None:
-        raise ReportError("cannot place parameter values: the query has no WHERE group")
-    return sparql[: match.end()] + "\n  " + block + "\n" + sparql[match.end():]
-
-
 # --- running ------------------------------------------------------------------------------------
-
-
-_IRI = re.compile(r'<[^<>"{}|^`\\\s]*>')
-_STRING = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'')
-_OPTIONAL = re.compile(r"\bOPTIONAL\s*\{", re.IGNORECASE)
-
-
-def lateral(sparql: str) -> str:
-    """The query with each ``OPTIONAL { ... }`` written ``LATERAL { OPTIONAL { ... } }``.
-
-    Both mean the same, but pyoxigraph evaluates a plain OPTIONAL over the whole store and joins
-    afterwards, while LATERAL (SPARQL 1.2) evaluates it once per solution already found — far
-    faster when those are few (a report about one trial, target or sponsor).
-
-    >>> lateral('SELECT * WHERE { ?t a ?c OPTIONAL { ?t <p> "}" } }')
-    'SELECT * WHERE { ?t a ?c LATERAL { OPTIONAL { ?t <p> "}" } } }'
-    """
-    masked = list(sparql)
-    for pattern in (_STRING, _IRI, re.compile(r"#[^\n]*")):  # braces in these do not count
-        for match in pattern.finditer("".join(masked)):
-            masked[match.start():match.end()] = "_" * (match.end() - match.start())
-    text = "".join(masked)
-    closes: dict[int, int] = {}  # position of a closing brace -> how many LATERAL groups it ends
-    opens: list[int] = []
-    for match in _OPTIONAL.finditer(text):
-        depth, i = 1, match.end()
-        while i < len(text) and depth:
-            depth += {"{": 1, "}": -1}.get(text[i], 0)
-            i += 1
-        if depth:
-            return sparql  # unbalanced: leave the query as it is, the engine will say why
-        opens.append(match.start())
-        closes[i - 1] = closes.get(i - 1, 0) + 1
-    if not opens:
-        return sparql
-    out, start_set = [], set(opens)
-    for i, char in enumerate(sparql):
-        if i in start_set:
-            out.append("LATERAL { ")
-        out.append(char)
-        if i in closes:
-            out.append(" }" * closes[i])
-    return "".join(out)
 
 
 def run(store: Any, report: Report | str, params: Mapping[str, str] | None = None, *,
@@ -726,14 +653,6 @@ def catalogue_turtle(reports: Iterable[Report]) -> str:
         ]
         for tag in r.tags:
             lines.append(f"  schema:keywords {quoted(tag)} ;")
-        lines.append(f"  {key} {quoted(_missing_prefixes(r.sparql) + r.sparql)} .")
+        lines.append(f"  {key} {quoted(missing_prefixes(r.sparql) + r.sparql)} .")
         out.append("\n".join(lines) + "\n")
     return "\n".join(out)
-
-
-def _missing_prefixes(sparql: str) -> str:
-    """``PREFIX`` lines for the prefixes of :data:`PREFIXES` a query uses but does not declare."""
-    declared = set(re.findall(r"(?im)^\s*PREFIX\s+([A-Za-z][\w.-]*)?:", sparql))
-    body = _strip_comments(sparql)
-    used = [k for k in PREFIXES if k not in declared and re.search(r"(?<![\w:<?$/#])" + re.escape(k) + r":", body)]
-    return sparql_prefixes(used) if used else ""

@@ -17,7 +17,6 @@ import fcntl
 import gc
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Callable, Iterable, Iterator, Protocol, Sequence
 
@@ -25,25 +24,15 @@ import pyoxigraph as ox
 
 from graph.errors import QueryError, StoreError
 from graph.kept_records import KeptRecords
-from graph.sparql_parse import has_dataset
+from graph.sparql import has_dataset
 from graph.vocab import PREFIXES, TG
+from graph.writes import GraphWrite  # what write_graphs takes; importable from here too
 
 MEMORY = "memory:"
 JOURNAL = "trialgraph.journal"
 LOCKFILE = "trialgraph.lock"
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
-
-
-@dataclass(slots=True)
-class GraphWrite:
-    """The complete new content of one named graph, as N-Quads text — or, when ``additive``,
-    quads to add to a graph that many records share (never dropped, never rolled back)."""
-
-    graph: str
-    nquads: str
-    replace: bool = True  #: drop what the graph held before (False: it is known to be new)
-    additive: bool = False  #: add to the graph (the shared entities graph); implies not replace
 
 
 def is_remote(location: str) -> bool:
@@ -141,7 +130,7 @@ class EmbeddedStore:
     """pyoxigraph on disk (or in memory). Queries see the union of all named graphs."""
 
     read_only: bool = False  #: opened with :meth:`attach` in read-only mode
-    supports_lateral = True  #: pyoxigraph evaluates SPARQL 1.2 LATERAL (see graph.reports.lateral)
+    supports_lateral = True  #: pyoxigraph evaluates SPARQL 1.2 LATERAL (see graph.sparql.lateral)
 
     def __init__(self, location: str, *, create: bool = True) -> None:
         self.location = location

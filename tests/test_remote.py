@@ -50,10 +50,8 @@ from graph.remote import (
     _duration_from_virtuoso,
     default_urls,
     endpoint_settings,
-    order_keys,
-    query_form,
-    with_prefixes,
 )
+from graph.sparql import order_keys, query_form, with_prefixes
 from graph.reports import load_reports, run
 from graph.results import write_result
 from graph.stats import collect

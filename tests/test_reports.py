@@ -41,6 +41,7 @@ from graph.export import export
 from graph.iris import site as site_iri
 from graph.loader import Loader
 from graph.reports import KNOWN_KEYS, Report, load_reports, parse_report, rows, with_values
+from graph.sparql import strip_comments
 from graph.store import EmbeddedStore, open_store
 from graph.terms import XSD
 from graph.vocab import PREFIXES, REPORT_NS, REPORTS_GRAPH, TRIAL_NS
@@ -275,7 +276,7 @@ def test_parameters_are_not_tested_with_bound(path: Path) -> None:
     """pyoxigraph substitutes a parameter's value in patterns and expressions, but BOUND(?_param)
     stays false: a filter written 'FILTER(!BOUND(?__x) || ...)' would ignore the parameter.
     Write 'COALESCE(?__x, "") = "" || ...' instead."""
-    text = reports._strip_comments(path.read_text(encoding="utf-8"))
+    text = strip_comments(path.read_text(encoding="utf-8"))
     for param in report_of(path).parameters.values():
         assert not re.search(r"BOUND\s*\(\s*[?$]" + param.variable + r"\b", text, re.IGNORECASE), path.name
 

@@ -33,7 +33,7 @@ from graph.paths import seeds_dir
 from graph.readers.base import iter_lines, open_binary, text_stream
 from graph.records import MeshDescriptor
 from graph.reference_triples import mesh_quads, source_quads
-from graph.store import GraphWrite
+from graph.writes import GraphWrite
 from graph.terms import Quad, iri, lit
 from graph.triples import P
 

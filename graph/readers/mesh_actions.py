@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Iterator
 
 from graph.errors import InputError
-from graph.readers import mesh
+import graph.readers.mesh as mesh
 from graph.readers.base import sniff, table_rows
 from graph.records import PharmacologicalAction
 

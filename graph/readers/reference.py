@@ -486,7 +486,7 @@ def graph_writes(path: Path, fmt: str, label: str, loaded_at: str) -> list["Grap
     """One named graph (``tgg:reference/<file name>``) holding the table, with its provenance."""
     from graph import iris
     from graph.reference_triples import claim_quads, drug_quads, source_quads, target_quads
-    from graph.store import GraphWrite
+    from graph.writes import GraphWrite
 
     kind = table_kind(path)
     mapper = {"drugs": drug_quads, "targets": target_quads, "drug_targets": claim_quads}.get(kind or "")

@@ -13,7 +13,7 @@ from typing import Iterable, Sequence
 from urllib.parse import parse_qsl
 
 from graph.errors import GraphError
-from graph.sparql_parse import grammar_rules, mentions
+from graph.sparql import grammar_rules, mentions
 
 
 class HttpError(GraphError):
